@@ -1,0 +1,73 @@
+# The README's commands call these targets. Each installs what it needs first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell tools/find-python)
+VENV := .venv
+BIN := $(VENV)/bin
+SAM_ENV := .tools/sam
+SAM := $(SAM_ENV)/bin/sam
+SAM_CLI_VERSION := 1.170.0
+ARGS ?=
+# sam build runs pip for the Lambda runtime (python3.13): the interpreter must be on PATH.
+SAM_RUN := PATH="$(dir $(PYTHON)):$$PATH" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM)
+
+.PHONY: help run test unit integration e2e lint format validate build bench clean
+
+help:
+	@echo "make run    start the whole system locally (embedded AWS emulator) — ARGS=--reset starts empty"
+	@echo "make test   lint, template checks, sam build and the whole test suite"
+	@echo "make bench  print the benchmark figures"
+
+$(BIN)/.installed: pyproject.toml layers/message_store/requirements.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.11+ is needed (3.13 for sam build)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet --group dev
+	touch $@
+
+$(SAM_ENV)/.installed:
+	@test -n "$(PYTHON)" || { echo "Python 3.11+ is needed"; exit 1; }
+	$(PYTHON) -m venv $(SAM_ENV)
+	$(SAM_ENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_ENV)/bin/python -m pip install --quiet "aws-sam-cli==$(SAM_CLI_VERSION)"
+	touch $@
+
+venv: $(BIN)/.installed
+
+run: $(BIN)/.installed
+	$(BIN)/python -m devserver $(ARGS)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+validate: $(SAM_ENV)/.installed
+	$(SAM_RUN) validate --lint --template template.yaml
+
+build: $(SAM_ENV)/.installed
+	@$(dir $(PYTHON))python3.13 --version >/dev/null 2>&1 || { \
+	  echo "sam build needs python3.13 (the Lambda runtime) on PATH or under pyenv"; exit 1; }
+	$(SAM_RUN) build --template template.yaml
+
+unit: $(BIN)/.installed
+	$(BIN)/pytest tests/unit $(ARGS)
+
+integration: $(BIN)/.installed
+	$(BIN)/pytest tests/integration $(ARGS)
+
+e2e: $(BIN)/.installed
+	$(BIN)/pytest tests/e2e $(ARGS)
+
+test: lint validate build
+	$(BIN)/pytest $(ARGS)
+
+bench: $(BIN)/.installed
+	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
+
+clean:
+	rm -rf .aws-sam .pytest_cache .ruff_cache

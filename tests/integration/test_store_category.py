@@ -1,0 +1,83 @@
+"""Reading a category: the partitions merged in global order, a cursor, the settle window."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from message_store import InvalidArgumentError, InvalidStreamNameError, MessageStore
+from message_store.store import category_partition
+from tests.support.factories import a_message, a_stream
+
+
+@pytest.fixture
+def written(store):
+    """Twelve streams of one category, written round-robin, plus another category."""
+    streams = [a_stream("viewing") for _ in range(12)]
+    order = []
+    for n in range(24):
+        stream = streams[n % len(streams)]
+        store.write(stream, a_message("VideoViewed", data={"n": n}))
+        order.append(n)
+    store.write(a_stream("identity"), a_message("Registered"))
+    return streams, order
+
+
+def test_the_category_spreads_over_partitions(store, written):
+    streams, _ = written
+    partitions = {category_partition(s, store.category_partitions) for s in streams}
+    assert len(partitions) > 1
+
+
+def test_partitions_are_merged_in_global_order(store, written):
+    _, order = written
+
+    messages = store.read_category("viewing")
+
+    assert [m.data["n"] for m in messages] == order
+    positions = [m.global_position for m in messages]
+    assert positions == sorted(positions)
+    assert {m.type for m in messages} == {"VideoViewed"}
+
+
+def test_a_cursor_reads_on_from_the_last_message(store, written):
+    _, order = written
+    seen = []
+    cursor = None
+    while True:
+        page = store.read_category("viewing", after_global_position=cursor, max_messages=5)
+        if not page:
+            break
+        assert len(page) <= 5
+        seen.extend(m.data["n"] for m in page)
+        cursor = page[-1].global_position
+
+    assert seen == order
+
+
+def test_messages_newer_than_the_settle_window_wait_for_a_later_read(message_store_table):
+    store = MessageStore(message_store_table, settle_window=1.0)
+    store.write(a_stream("viewing"), a_message("VideoViewed"))
+
+    assert store.read_category("viewing") == []
+    time.sleep(1.2)
+    (message,) = store.read_category("viewing")
+    assert store.read_category("viewing", after_global_position=message.global_position) == []
+
+
+def test_category_of_a_command_stream(store):
+    store.write("identity:command-1", a_message("Register"))
+    store.write("identity-1", a_message("Registered"))
+
+    assert [m.type for m in store.read_category("identity:command")] == ["Register"]
+    assert [m.type for m in store.read_category("identity")] == ["Registered"]
+
+
+def test_bad_category_arguments_are_refused(store):
+    with pytest.raises(InvalidStreamNameError):
+        store.read_category("viewing-123")
+    with pytest.raises(InvalidArgumentError):
+        store.read_category("viewing", after_global_position="not-a-position")
+    with pytest.raises(InvalidArgumentError):
+        store.read_category("viewing", max_messages=0)

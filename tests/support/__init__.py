@@ -1,0 +1,1 @@
+"""Test support: factories, the moto fixtures' helpers."""
