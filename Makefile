@@ -19,7 +19,7 @@ help:
 	@echo "make test   lint, template checks, sam build and the whole test suite"
 	@echo "make bench  print the benchmark figures"
 
-$(BIN)/.installed: pyproject.toml layers/message_store/requirements.txt
+$(BIN)/.installed: pyproject.toml $(wildcard layers/*/requirements.txt)
 	@test -n "$(PYTHON)" || { echo "Python 3.11+ is needed (3.13 for sam build)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"

@@ -47,3 +47,9 @@ def reset_clients() -> None:
     """Forget every client (tests that swap endpoints or mocks call this)."""
     with _lock:
         _clients.clear()
+
+
+def error_code(exc: BaseException) -> str | None:
+    """The AWS error code of a botocore ``ClientError`` (``None`` for anything else)."""
+    response = getattr(exc, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None

@@ -21,7 +21,8 @@ from typing import Any, TypeVar
 
 from . import aws
 from . import global_position as gp
-from .codec import decode_map, encode_map
+from .aws import error_code
+from .codec import encode_map
 from .errors import (
     InvalidArgumentError,
     InvalidExpectedVersionError,
@@ -31,7 +32,8 @@ from .errors import (
     VersionConflictError,
     WriteContentionError,
 )
-from .message import Message, Metadata
+from .item import message_from_item
+from .message import Message
 from .projection import Projection
 from .settings import MAX_MESSAGE_BYTES, message_store_settings
 from .stream_name import category as category_of
@@ -149,7 +151,7 @@ class MessageStore:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except Exception as exc:  # botocore's errors are classes of the client instance
-            if _error_code(exc) != "ConditionalCheckFailedException":
+            if error_code(exc) != "ConditionalCheckFailedException":
                 raise _unavailable("put_item", exc) from exc
             existing = getattr(exc, "response", {}).get("Item") or {}
             if existing.get("id", {}).get("S") != message.id:
@@ -190,7 +192,7 @@ class MessageStore:
         _validate_int("from_position", from_position, minimum=0)
         _validate_int("max_messages", max_messages, minimum=1)
         messages = [
-            _message_from_item(item)
+            message_from_item(item)
             for item in self._query_stream(stream_name, from_position, max_messages)
         ]
         if messages:
@@ -210,7 +212,7 @@ class MessageStore:
         item = next(items, None)
         if item is None:
             return None
-        message = _message_from_item(item)
+        message = message_from_item(item)
         self._remember(stream_name, message.position or 0)
         return message
 
@@ -261,7 +263,7 @@ class MessageStore:
             for n in range(self.category_partitions)
         ]
         merged = heapq.merge(*partitions, key=lambda item: item["globalPosition"]["S"])
-        return [_message_from_item(item) for item in islice(merged, max_messages)]
+        return [message_from_item(item) for item in islice(merged, max_messages)]
 
     def read_trace(self, trace_id: str, max_messages: int = 1000) -> list[Message]:
         """Every message of one trace (request), in global order, from the trace index."""
@@ -274,7 +276,7 @@ class MessageStore:
             ExpressionAttributeValues={":t": {"S": trace_id}},
             Limit=min(MAX_PAGE, max_messages),
         )
-        return [_message_from_item(item) for item in islice(items, max_messages)]
+        return [message_from_item(item) for item in islice(items, max_messages)]
 
     def _query_stream(
         self, stream_name: str, from_position: int, max_messages: int
@@ -405,29 +407,9 @@ def _encode_body(message: Message) -> dict[str, Any]:
     return {"data": encode_map(data, "data"), "metadata": encode_map(metadata, "metadata")}
 
 
-def _message_from_item(item: dict[str, Any]) -> Message:
-    return Message(
-        id=item["id"]["S"],
-        type=item["type"]["S"],
-        stream_name=item["streamName"]["S"],
-        position=int(item["position"]["N"]),
-        global_position=item["globalPosition"]["S"],
-        data=decode_map(item["data"]["M"]),
-        metadata=Metadata.model_validate(decode_map(item["metadata"]["M"])),
-        time=datetime.fromisoformat(item["time"]["S"]),
-    )
-
-
 def _format_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def _error_code(exc: Exception) -> str | None:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return response.get("Error", {}).get("Code")
-    return None
-
-
 def _unavailable(operation: str, exc: Exception) -> MessageStoreUnavailableError:
-    return MessageStoreUnavailableError(f"DynamoDB {operation} failed: {_error_code(exc) or exc}")
+    return MessageStoreUnavailableError(f"DynamoDB {operation} failed: {error_code(exc) or exc}")

@@ -1,0 +1,143 @@
+"""View tables on DynamoDB: items with the positions they were built from and a version.
+
+The generic half of a view repository: loading items by key (strongly consistent) and
+writing each changed item once, on the condition that its version is the one loaded. The
+domain half says how a view item's state maps to attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+from . import aws
+from .aggregator import ViewConflictError, ViewItem
+from .aws import error_code
+from .codec import decode_value, encode_value
+from .errors import MessageStoreUnavailableError
+
+S = TypeVar("S")
+
+POSITIONS = "positions"
+VERSION = "version"
+_BATCH_GET_LIMIT = 100
+
+
+class ViewUnavailableError(MessageStoreUnavailableError):
+    """A view table refused or failed a request after the SDK's retries."""
+
+
+def encode_attributes(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Plain values (str, int, float, bool, lists, maps) as DynamoDB attribute values."""
+    return {name: encode_value(value, name) for name, value in values.items() if value is not None}
+
+
+def decode_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A DynamoDB item as plain values."""
+    return {name: decode_value(value) for name, value in item.items()}
+
+
+class DynamoViewRepository(Generic[S]):
+    """A view table whose items carry ``positions`` (per source stream) and ``version``.
+
+    ``key_of(item_key)`` gives the table key of a view item; ``to_attributes`` and
+    ``from_attributes`` map the item's state to and from plain attribute values.
+    """
+
+    def __init__(
+        self,
+        table_name: str,
+        *,
+        key_of: Callable[[str], dict[str, str]],
+        to_attributes: Callable[[S], dict[str, Any]],
+        from_attributes: Callable[[dict[str, Any]], S],
+        client: Any | None = None,
+    ) -> None:
+        self.table_name = table_name
+        self.key_of = key_of
+        self.to_attributes = to_attributes
+        self.from_attributes = from_attributes
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        """The DynamoDB client (created at first use, through the shared factory)."""
+        if self._client is None:
+            self._client = aws.client("dynamodb")
+        return self._client
+
+    def load(self, keys: Sequence[str]) -> dict[str, ViewItem[S]]:
+        """The stored items among ``keys``, strongly consistent (BatchGetItem, 100 a call)."""
+        found: dict[str, ViewItem[S]] = {}
+        if not keys:
+            return found
+        key_names = sorted(self.key_of(keys[0]))
+        by_table_key = {tuple(sorted(self.key_of(k).items())): k for k in keys}
+        pending = [encode_attributes(self.key_of(k)) for k in keys]
+        while pending:
+            chunk, pending = pending[:_BATCH_GET_LIMIT], pending[_BATCH_GET_LIMIT:]
+            request = {self.table_name: {"Keys": chunk, "ConsistentRead": True}}
+            while request:
+                try:
+                    response = self.client.batch_get_item(RequestItems=request)
+                except Exception as exc:
+                    raise ViewUnavailableError(
+                        f"{self.table_name}: {error_code(exc) or exc}"
+                    ) from exc
+                for raw in response.get("Responses", {}).get(self.table_name, []):
+                    values = decode_attributes(raw)
+                    table_key = tuple((name, values[name]) for name in key_names)
+                    key = by_table_key[table_key]
+                    found[key] = ViewItem(
+                        key=key,
+                        state=self.from_attributes(values),
+                        positions={s: int(p) for s, p in values.get(POSITIONS, {}).items()},
+                        version=int(values.get(VERSION, 0)),
+                    )
+                request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def put_request(self, before: ViewItem[S], after: ViewItem[S]) -> dict[str, Any]:
+        """The conditional ``Put`` of ``after`` (usable alone or in a transaction)."""
+        attributes = {
+            **self.to_attributes(after.state),
+            **self.key_of(after.key),
+            POSITIONS: dict(after.positions),
+            VERSION: before.version + 1,
+        }
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Item": encode_attributes(attributes),
+        }
+        if before.version < 0:
+            request["ConditionExpression"] = "attribute_not_exists(#version)"
+            request["ExpressionAttributeNames"] = {"#version": VERSION}
+        else:
+            request["ConditionExpression"] = "#version = :version"
+            request["ExpressionAttributeNames"] = {"#version": VERSION}
+            request["ExpressionAttributeValues"] = {":version": {"N": str(before.version)}}
+        return request
+
+    def save(self, changes: Sequence[tuple[ViewItem[S], ViewItem[S]]]) -> None:
+        """One conditional put per changed item; ``ViewConflictError`` if any was stale."""
+        conflicts = 0
+        for before, after in changes:
+            try:
+                self.client.put_item(**self.put_request(before, after))
+            except Exception as exc:
+                if error_code(exc) == "ConditionalCheckFailedException":
+                    conflicts += 1
+                    continue
+                raise ViewUnavailableError(f"{self.table_name}: {error_code(exc) or exc}") from exc
+        if conflicts:
+            raise ViewConflictError(f"{conflicts} item(s) of {self.table_name} changed meanwhile")
+
+    def transact(self, operations: Sequence[dict[str, Any]]) -> None:
+        """Run ``TransactWriteItems``; a failed condition becomes ``ViewConflictError``."""
+        try:
+            self.client.transact_write_items(TransactItems=list(operations))
+        except Exception as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                # a failed condition or a concurrent transaction: load and fold again
+                raise ViewConflictError(f"{self.table_name}: changed meanwhile") from exc
+            raise ViewUnavailableError(f"{self.table_name}: {error_code(exc) or exc}") from exc

@@ -1,0 +1,1 @@
+"""The Video Tutorials domain: contracts, components, aggregators, views and applications."""

@@ -1,0 +1,61 @@
+"""One settings model per function, read from the environment once, at cold start.
+
+Only this module reads the environment (through pydantic-settings). ``template.yaml``
+sets the variables; the devserver sets the same ones locally.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class FunctionSettings(BaseSettings):
+    """What every function has: the stage, the site's URL, the message store."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    stage: str = "dev"
+    site_url: str = "http://127.0.0.1:3000"
+    message_store_table: str = Field(min_length=1)
+
+    @property
+    def is_local(self) -> bool:
+        """True on a developer's machine (the devserver passes ``Stage=local``)."""
+        return self.stage == "local"
+
+
+class ApplicationSettings(FunctionSettings):
+    """An application: its session secret (the value locally, or a Secrets Manager ARN)."""
+
+    session_secret: SecretStr | None = None
+    session_secret_arn: str | None = None
+    max_body_bytes: int = Field(default=16 * 1024, ge=1024)
+
+
+class HomeSettings(ApplicationSettings):
+    home_page_view_table: str = Field(min_length=1)
+
+
+class RegisterUsersSettings(ApplicationSettings):
+    user_credentials_view_table: str = Field(min_length=1)
+
+
+class AuthenticateSettings(ApplicationSettings):
+    user_credentials_view_table: str = Field(min_length=1)
+
+
+class IdentityComponentSettings(FunctionSettings):
+    pass
+
+
+class SendEmailComponentSettings(FunctionSettings):
+    email_sender: str = Field(min_length=3)
+
+
+class HomePageAggregatorSettings(FunctionSettings):
+    home_page_view_table: str = Field(min_length=1)
+
+
+class UserCredentialsAggregatorSettings(FunctionSettings):
+    user_credentials_view_table: str = Field(min_length=1)

@@ -1,0 +1,4 @@
+"""View repositories: the read-optimised tables aggregators write and applications read.
+
+boto3 lives here (and in the message store) only.
+"""

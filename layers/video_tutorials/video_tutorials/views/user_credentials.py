@@ -1,0 +1,67 @@
+"""The user-credentials view: each registered user's email and password hash.
+
+Keyed by user id; the ``email-index`` finds a user by (normalised) email.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from message_store.aws import error_code
+from message_store.views import DynamoViewRepository, ViewUnavailableError, decode_attributes
+
+EMAIL_INDEX = "email-index"
+
+
+@dataclass(frozen=True)
+class UserCredentials:
+    """A user's credentials; ``email`` is ``None`` until the user is registered."""
+
+    user_id: str = ""
+    email: str | None = None
+    password_hash: str | None = None
+
+
+def _key(user_id: str) -> dict[str, str]:
+    return {"userId": user_id}
+
+
+def _to_attributes(credentials: UserCredentials) -> dict[str, Any]:
+    return {"email": credentials.email, "passwordHash": credentials.password_hash}
+
+
+def _from_attributes(values: dict[str, Any]) -> UserCredentials:
+    return UserCredentials(
+        user_id=values.get("userId", ""),
+        email=values.get("email"),
+        password_hash=values.get("passwordHash"),
+    )
+
+
+class UserCredentialsViews(DynamoViewRepository[UserCredentials]):
+    """The user-credentials view table (``USER_CREDENTIALS_VIEW_TABLE``)."""
+
+    def __init__(self, table_name: str, client: Any | None = None) -> None:
+        super().__init__(
+            table_name,
+            key_of=_key,
+            to_attributes=_to_attributes,
+            from_attributes=_from_attributes,
+            client=client,
+        )
+
+    def find_by_email(self, email: str) -> UserCredentials | None:
+        """The registered user with this (normalised) email, or ``None``."""
+        try:
+            response = self.client.query(
+                TableName=self.table_name,
+                IndexName=EMAIL_INDEX,
+                KeyConditionExpression="email = :email",
+                ExpressionAttributeValues={":email": {"S": email}},
+                Limit=1,
+            )
+        except Exception as exc:
+            raise ViewUnavailableError(f"{self.table_name}: {error_code(exc) or exc}") from exc
+        items = response.get("Items", [])
+        return _from_attributes(decode_attributes(items[0])) if items else None
