@@ -22,3 +22,11 @@ def a_message(type: str = "Deposited", **overrides: Any) -> Message:  # noqa: A0
     }
     fields.update(overrides)
     return Message(**fields)
+
+
+def a_user_id() -> str:
+    return str(uuid.uuid4())
+
+
+def an_email(name: str | None = None) -> str:
+    return f"{name or uuid.uuid4().hex[:10]}@example.com"

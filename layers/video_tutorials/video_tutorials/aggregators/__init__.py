@@ -1,0 +1,1 @@
+"""Aggregators: fold events into view items through pure projections."""

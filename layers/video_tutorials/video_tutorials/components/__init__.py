@@ -1,0 +1,1 @@
+"""Components: autonomous, idempotent doers. Each reads as load → guard → write."""

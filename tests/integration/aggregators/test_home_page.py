@@ -1,0 +1,104 @@
+"""home-page: each viewing counted once, whatever the delivery order or repetition."""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+from tests.support.streams import stored_items, stream_event
+from video_tutorials.contracts.video_publishing import VideoNamed, VideoPublished, video_stream
+from video_tutorials.contracts.viewing import VideoViewed, viewing_stream
+
+
+def record_viewings(store, video_id, count):
+    for _ in range(count):
+        store.write(viewing_stream(video_id), VideoViewed(video_id=video_id).to_message())
+
+
+def views_by_video(page):
+    return {video.video_id: video.views for video in page.videos}
+
+
+def test_viewings_delivered_twice_are_counted_once(store, home_page, home_page_views):
+    a, b = str(uuid.uuid4()), str(uuid.uuid4())
+    record_viewings(store, a, 3)
+    record_viewings(store, b, 1)
+    event = stream_event(
+        stored_items(store, viewing_stream(a)) + stored_items(store, viewing_stream(b))
+    )
+
+    assert home_page.handle_event(event) == {"batchItemFailures": []}
+    assert home_page.handle_event(event) == {"batchItemFailures": []}
+
+    page = home_page_views.home_page()
+    assert page.videos_watched == 4
+    assert views_by_video(page) == {a: 3, b: 1}
+
+
+def test_the_same_messages_shuffled_across_streams_give_the_same_view(
+    store, home_page, home_page_views
+):
+    videos = [str(uuid.uuid4()) for _ in range(3)]
+    for count, video in enumerate(videos, start=1):
+        record_viewings(store, video, count)
+    per_stream = [stored_items(store, viewing_stream(v)) for v in videos]
+    interleaved = []
+    rng = random.Random(7)
+    while any(per_stream):
+        queue = rng.choice([q for q in per_stream if q])
+        interleaved.append(queue.pop(0))  # order within a stream is kept, as Lambda does
+    # delivered in two batches, the second repeating half of the first
+    home_page.handle_event(stream_event(interleaved[:4]))
+    home_page.handle_event(stream_event(interleaved[2:]))
+
+    page = home_page_views.home_page()
+    assert page.videos_watched == 6
+    assert views_by_video(page) == {videos[0]: 1, videos[1]: 2, videos[2]: 3}
+
+
+def test_a_gap_in_a_stream_is_filled_from_the_store(store, home_page, home_page_views):
+    video = str(uuid.uuid4())
+    record_viewings(store, video, 3)
+    items = stored_items(store, viewing_stream(video))
+
+    home_page.handle_event(stream_event([items[0], items[2]]))  # position 1 never delivered
+
+    page = home_page_views.home_page()
+    assert (page.videos_watched, views_by_video(page)) == (3, {video: 3})
+
+
+def test_published_and_named_videos_are_listed(store, home_page, home_page_views):
+    video = str(uuid.uuid4())
+    published = VideoPublished(
+        owner_id=str(uuid.uuid4()),
+        source_uri="s3://in/v.mp4",
+        transcoded_uri="s3://out/v.mp4",
+        video_id=video,
+    )
+    store.write(video_stream(video), published.to_message())
+    store.write(video_stream(video), VideoNamed(video_id=video, name="Intro").to_message())
+    record_viewings(store, video, 2)
+
+    events = stored_items(store, viewing_stream(video)) + stored_items(store, video_stream(video))
+    home_page.handle_event(stream_event(events))
+
+    (summary,) = home_page_views.home_page().videos
+    assert (summary.name, summary.published, summary.views) == ("Intro", True, 2)
+    assert summary.transcoded_uri == "s3://out/v.mp4"
+
+
+def test_a_malformed_event_fails_its_record_and_what_follows(store, home_page, home_page_views):
+    good, bad = str(uuid.uuid4()), str(uuid.uuid4())
+    record_viewings(store, good, 1)
+    from message_store import Message
+
+    store.write(viewing_stream(bad), Message(type="VideoViewed", data={"wrong": 1}))
+    record_viewings(store, good, 1)
+    items = stored_items(store, viewing_stream(good))
+    event = stream_event([items[0], *stored_items(store, viewing_stream(bad)), items[1]])
+
+    response = home_page.handle_event(event)
+
+    failed = [f["itemIdentifier"] for f in response["batchItemFailures"]]
+    assert failed == [r["dynamodb"]["SequenceNumber"] for r in event["Records"][1:]]
+    assert views_by_video(home_page_views.home_page()) == {good: 1}

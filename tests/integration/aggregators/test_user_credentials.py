@@ -1,0 +1,58 @@
+"""user-credentials: registered users found by email; each event applied once."""
+
+from __future__ import annotations
+
+from tests.support.factories import a_user_id, an_email
+from tests.support.streams import stored_items, stream_event
+from video_tutorials.contracts import identity as contract
+
+
+def register(store, user_id, email):
+    stream = contract.identity_stream(user_id)
+    store.write(
+        stream, contract.Registered(user_id=user_id, email=email, password_hash="h").to_message()
+    )
+    store.write(stream, contract.RegistrationEmailSent(user_id=user_id, email_id="e").to_message())
+
+
+def test_registered_delivered_twice_gives_one_credentials_item(
+    store, user_credentials, credentials_views
+):
+    user_id, email = a_user_id(), an_email()
+    register(store, user_id, email)
+    event = stream_event(stored_items(store, contract.identity_stream(user_id)))
+
+    assert user_credentials.handle_event(event) == {"batchItemFailures": []}
+    assert user_credentials.handle_event(event) == {"batchItemFailures": []}
+
+    found = credentials_views.find_by_email(email)
+    assert (found.user_id, found.email, found.password_hash) == (user_id, email, "h")
+    stored = credentials_views.load([user_id])[user_id]
+    assert stored.version == 0  # written once: the redelivery wrote nothing
+    assert stored.positions == {contract.identity_stream(user_id): 1}
+
+
+def test_shuffled_users_and_a_gap(store, user_credentials, credentials_views):
+    users = [(a_user_id(), an_email()) for _ in range(3)]
+    for user_id, email in users:
+        register(store, user_id, email)
+    items = [stored_items(store, contract.identity_stream(u)) for u, _ in users]
+    # the third user's Registered (position 0) is never delivered: only position 1 is
+    batch = [items[2][1], items[1][0], items[0][0], items[1][1], items[0][1]]
+
+    user_credentials.handle_event(stream_event(batch))
+
+    for user_id, email in users:
+        assert credentials_views.find_by_email(email).user_id == user_id
+
+
+def test_a_rejected_registration_gives_no_credentials(store, user_credentials, credentials_views):
+    user_id, email = a_user_id(), an_email()
+    rejected = contract.RegistrationRejected(user_id=user_id, email=email, reason="taken")
+    store.write(contract.identity_stream(user_id), rejected.to_message())
+
+    user_credentials.handle_event(
+        stream_event(stored_items(store, contract.identity_stream(user_id)))
+    )
+
+    assert credentials_views.find_by_email(email) is None
