@@ -1,0 +1,51 @@
+"""Fakes that implement the layers' protocols in memory (no AWS)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from message_store import Message
+from message_store.aggregator import ViewConflictError, ViewItem
+
+
+class InMemoryViews:
+    """A view repository in a dict; ``conflicts`` makes the next saves find a stale version."""
+
+    def __init__(self):
+        self.items: dict[str, ViewItem] = {}
+        self.saves = 0
+        self.conflicts = 0
+
+    def load(self, keys):
+        return {key: self.items[key] for key in keys if key in self.items}
+
+    def save(self, changes):
+        if self.conflicts:
+            self.conflicts -= 1
+            raise ViewConflictError("someone else wrote it")
+        for before, _after in changes:
+            stored = self.items.get(before.key)
+            if (stored.version if stored else -1) != before.version:
+                raise ViewConflictError(before.key)
+        for before, after in changes:
+            self.items[after.key] = replace(after, version=before.version + 1)
+        self.saves += 1
+
+
+class InMemoryStreams:
+    """What aggregators read from the store: whole streams, by position."""
+
+    def __init__(self):
+        self.streams: dict[str, list[Message]] = {}
+        self.reads: list[tuple[str, int, int]] = []
+
+    def add(self, stream_name: str, type_: str, **data) -> Message:
+        messages = self.streams.setdefault(stream_name, [])
+        message = Message(type=type_, data=data, stream_name=stream_name, position=len(messages))
+        messages.append(message)
+        return message
+
+    def read_stream(self, stream_name, from_position=0, max_messages=1000):
+        self.reads.append((stream_name, from_position, max_messages))
+        messages = self.streams.get(stream_name, [])
+        return messages[from_position : from_position + max_messages]
