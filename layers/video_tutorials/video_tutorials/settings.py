@@ -59,3 +59,7 @@ class HomePageAggregatorSettings(FunctionSettings):
 
 class UserCredentialsAggregatorSettings(FunctionSettings):
     user_credentials_view_table: str = Field(min_length=1)
+
+
+class DemoVideosSettings(FunctionSettings):
+    pass
