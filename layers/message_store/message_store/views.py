@@ -132,6 +132,35 @@ class DynamoViewRepository(Generic[S]):
         if conflicts:
             raise ViewConflictError(f"{conflicts} item(s) of {self.table_name} changed meanwhile")
 
+    def clear(self) -> int:
+        """Delete every item of the table (before a rebuild); the number deleted."""
+        key_names = list(self.key_of("x"))
+        deleted = 0
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "ProjectionExpression": ", ".join(f"#k{n}" for n in range(len(key_names))),
+            "ExpressionAttributeNames": {f"#k{n}": name for n, name in enumerate(key_names)},
+        }
+        while True:
+            try:
+                response = self.client.scan(**request)
+                keys = response.get("Items", [])
+                for start in range(0, len(keys), 25):
+                    pending = {
+                        self.table_name: [
+                            {"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]
+                        ]
+                    }
+                    while pending:
+                        result = self.client.batch_write_item(RequestItems=pending)
+                        pending = result.get("UnprocessedItems") or {}
+            except Exception as exc:
+                raise ViewUnavailableError(f"{self.table_name}: {error_code(exc) or exc}") from exc
+            deleted += len(keys)
+            if not response.get("LastEvaluatedKey"):
+                return deleted
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     def transact(self, operations: Sequence[dict[str, Any]]) -> None:
         """Run ``TransactWriteItems``; a failed condition becomes ``ViewConflictError``."""
         try:
