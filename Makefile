@@ -12,7 +12,7 @@ ARGS ?=
 # sam build runs pip for the Lambda runtime (python3.13): the interpreter must be on PATH.
 SAM_RUN := PATH="$(dir $(PYTHON)):$$PATH" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM)
 
-.PHONY: help run test unit integration e2e lint format validate build bench clean
+.PHONY: help run test unit integration e2e lint format validate build bench browser clean
 
 help:
 	@echo "make run    start the whole system locally (embedded AWS emulator) — ARGS=--reset starts empty"
@@ -54,16 +54,26 @@ build: $(SAM_ENV)/.installed
 	  echo "sam build needs python3.13 (the Lambda runtime) on PATH or under pyenv"; exit 1; }
 	$(SAM_RUN) build --template template.yaml
 
+# The end-to-end tests drive Debian's Chromium with playwright (no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Chromium (apt-get) for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "the browser tests need Chromium: sudo apt-get install chromium"; exit 1; \
+	  fi; }
+
 unit: $(BIN)/.installed
 	$(BIN)/pytest tests/unit $(ARGS)
 
 integration: $(BIN)/.installed
 	$(BIN)/pytest tests/integration $(ARGS)
 
-e2e: $(BIN)/.installed
+e2e: $(BIN)/.installed browser
 	$(BIN)/pytest tests/e2e $(ARGS)
 
-test: lint validate build
+test: lint validate build browser
 	$(BIN)/pytest $(ARGS)
 
 bench: $(BIN)/.installed
