@@ -137,16 +137,35 @@ def test_an_unreadable_body_is_refused(body, base64_body, content_type):
     assert created == []
 
 
-def test_a_body_of_another_type_is_415_and_no_type_at_all_is_400():
+@pytest.mark.parametrize("content_type", ["text/plain", "application/json", None])
+def test_a_body_that_is_not_a_form_is_415(content_type):
+    app, created = an_app()
+    headers = {"Content-Type": content_type} if content_type else {}
+
+    response = app.resolve(
+        an_api_request("POST", "/things", body='{"name": "x"}', headers=headers), {}
+    )
+
+    assert response["statusCode"] == 415
+    assert "Send this form from its page" in page_text(response)
+    assert created == []
+
+
+def test_a_post_without_a_body_needs_no_type():
     app, created = an_app()
 
-    other = app.resolve(
-        an_api_request("POST", "/things", body="name=x", headers={"Content-Type": "text/plain"}),
-        {},
-    )
-    untyped = app.resolve(an_api_request("POST", "/things", body="name=x"), {})
+    response = app.resolve(an_api_request("POST", "/things"), {})
 
-    assert (other["statusCode"], untyped["statusCode"]) == (415, 400)
+    assert response["statusCode"] == 303
+    assert created == [""]
+
+
+def test_an_unknown_method_on_a_known_path_is_404():
+    app, created = an_app()
+
+    response = app.resolve(an_api_request("PUT", "/things", form={"name": "x"}), {})
+
+    assert response["statusCode"] == 404
     assert created == []
 
 

@@ -52,6 +52,8 @@ class WebConfig:
     site_url: str = ""
     max_body_bytes: int = 16 * 1024
     content_security_policy: str = DEFAULT_CONTENT_SECURITY_POLICY
+    #: What a request body may be: the site's forms are urlencoded (no JSON, no multipart).
+    body_types: frozenset[str] = frozenset({FORM_CONTENT_TYPE})
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ class WebApp(APIGatewayRestResolver):
         return self.context["web_request"]
 
     def screen(self, request: WebRequest) -> ServiceError | None:
-        """Why the request is refused before routing, or ``None``: Origin, size, readability."""
+        """Why the request is refused before routing, or ``None``: Origin, size, type, encoding."""
         if request.method in STATE_CHANGING_METHODS and not origin_allowed(
             request.origin,
             host=request.host,
@@ -172,6 +174,8 @@ class WebApp(APIGatewayRestResolver):
             return BadRequestError("The request's body could not be read.")
         if len(body) > limit:
             return too_large
+        if body and request.content_type not in self.config.body_types:
+            return ServiceError(415, "Send this form from its page on this site.")
         try:
             if request.content_type == FORM_CONTENT_TYPE:
                 parse_form(body)
