@@ -66,6 +66,10 @@ e2e: $(BIN)/.installed
 test: lint validate build
 	$(BIN)/pytest $(ARGS)
 
+.PHONY: openapi
+openapi: $(BIN)/.installed
+	PYTHONPATH=layers/message_store:layers/video_tutorials $(BIN)/python -m video_tutorials.applications.openapi docs/openapi
+
 bench: $(BIN)/.installed
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
 
