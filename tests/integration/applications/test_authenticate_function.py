@@ -196,3 +196,42 @@ def test_the_prefix_has_its_own_404(authenticate_function):
 
     assert response["statusCode"] == 404
     assert "Page not found" in page_text(response)
+
+
+def test_on_aws_the_session_secret_comes_from_secrets_manager(function_env, monkeypatch, user_id):
+    from message_store import aws
+
+    secret = aws.client("secretsmanager").create_secret(
+        Name="session-secret", SecretString="s" * 64
+    )
+    env = function_env | {"SESSION_SECRET_ARN": secret["ARN"]}
+    monkeypatch.delenv("SESSION_SECRET", raising=False)
+    del env["SESSION_SECRET"]
+    module = load_function("authenticate", env, monkeypatch=monkeypatch)
+
+    logged_in = module.lambda_handler(log_in(), a_lambda_context())
+    [cookie] = set_cookies(logged_in)
+    page = module.lambda_handler(
+        an_api_request("GET", "/auth/log-in", cookies={"session": cookie_value(cookie)}),
+        a_lambda_context(),
+    )
+
+    assert logged_in["statusCode"] == 303
+    assert f"Signed in as {EMAIL}" in page_text(page)
+
+
+def test_an_unreadable_secret_is_a_503_and_no_log_in_is_recorded(
+    function_env, monkeypatch, message_count, user_id
+):
+    env = function_env | {
+        "SESSION_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:gone"
+    }
+    monkeypatch.delenv("SESSION_SECRET", raising=False)
+    del env["SESSION_SECRET"]
+    module = load_function("authenticate", env, monkeypatch=monkeypatch)
+
+    response = module.lambda_handler(log_in(), a_lambda_context())
+
+    assert response["statusCode"] == 503
+    assert set_cookies(response) == []
+    assert message_count() == 0

@@ -116,9 +116,10 @@ def create_app(
             app.logger.info("log-in failed", extra={"user_id": found.user_id})
             return form_page(401, email=email, next_path=next_path, errors={"": WRONG_CREDENTIALS})
 
+        # the session first: without the secret there is no log-in to record
+        cookie = site.sessions.issue(found.user_id, found.email or normalise_email(form.email))
         store.write(stream, UserLoggedIn(user_id=found.user_id).to_message(request.metadata()))
         app.logger.info("logged in", extra={"user_id": found.user_id})
-        cookie = site.sessions.issue(found.user_id, found.email or normalise_email(form.email))
         return app.redirect(safe_next_path(next_path), cookies=[cookie])
 
     @app.post(
