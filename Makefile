@@ -76,6 +76,10 @@ e2e: $(BIN)/.installed browser
 test: lint validate build browser
 	$(BIN)/pytest $(ARGS)
 
+.PHONY: openapi
+openapi: $(BIN)/.installed
+	PYTHONPATH=layers/message_store:layers/video_tutorials $(BIN)/python -m video_tutorials.applications.openapi docs/openapi
+
 bench: $(BIN)/.installed
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
 

@@ -1,0 +1,49 @@
+"""The web glue of the applications: generic, knows nothing about videos.
+
+``WebApp`` (Powertools' REST resolver with a trace id per request, the base path, the
+session, the Origin and body-size screening and one HTTP error mapping), signed session
+cookies, safe ``next`` paths, form reading and HTML responses.
+"""
+
+from .app import ErrorPage, ErrorRenderer, WebApp, WebConfig, describe_validation_error
+from .forms import FORM_CONTENT_TYPE, FormBodyError, field_errors, parse_form
+from .origins import normalise_origin, origin_allowed, own_origins
+from .redirects import location_header, safe_next_path
+from .request import WebRequest, base_path_of, parse_cookies, single_value_headers
+from .responses import DEFAULT_CONTENT_SECURITY_POLICY, html_response, see_other
+from .sessions import (
+    Session,
+    SessionCookies,
+    SessionSecret,
+    SessionSecretUnavailableError,
+    SessionSigner,
+)
+
+__all__ = [
+    "DEFAULT_CONTENT_SECURITY_POLICY",
+    "FORM_CONTENT_TYPE",
+    "ErrorPage",
+    "ErrorRenderer",
+    "FormBodyError",
+    "Session",
+    "SessionCookies",
+    "SessionSecret",
+    "SessionSecretUnavailableError",
+    "SessionSigner",
+    "WebApp",
+    "WebConfig",
+    "WebRequest",
+    "base_path_of",
+    "describe_validation_error",
+    "field_errors",
+    "html_response",
+    "location_header",
+    "normalise_origin",
+    "origin_allowed",
+    "own_origins",
+    "parse_cookies",
+    "parse_form",
+    "safe_next_path",
+    "see_other",
+    "single_value_headers",
+]

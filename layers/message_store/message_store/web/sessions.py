@@ -1,0 +1,237 @@
+"""Signed session cookies: who is logged in, without a session table.
+
+A session is a small JSON payload (user id, email for the navigation, issued-at, expiry)
+signed with HMAC-SHA256. A cookie that does not verify, has expired or is malformed is
+simply no session. The key is derived from a secret kept in Secrets Manager on AWS (read
+through Powertools parameters, cached with a max age) or given by the environment locally.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+
+from .. import aws
+
+#: Secrets shorter than this are refused: HMAC-SHA256 wants 256 bits of key material.
+MIN_SECRET_LENGTH = 32
+#: Cookies longer than this are not even decoded (a browser keeps at most 4096 bytes).
+MAX_TOKEN_LENGTH = 4096
+#: A cookie issued this far in the future is refused (clocks of two Lambdas may differ).
+CLOCK_SKEW = timedelta(seconds=60)
+DEFAULT_LIFETIME = timedelta(days=7)
+_VERSION = "v1"
+
+
+class SessionSecretUnavailableError(Exception):
+    """The signing secret could not be read (Secrets Manager failed or nothing is configured)."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """Who is logged in, and until when."""
+
+    user_id: str
+    email: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+class SessionSecret:
+    """The secret that signs sessions: a value (local, tests) or a Secrets Manager secret.
+
+    Calling it returns the secret's bytes. A Secrets Manager secret is read at first use
+    through Powertools parameters and cached for ``max_age`` seconds, so a rotated secret is
+    picked up without a deployment (sessions signed with the old one then end).
+    """
+
+    def __init__(
+        self,
+        *,
+        value: str | None = None,
+        secret_id: str | None = None,
+        max_age: int = 300,
+        provider: Any | None = None,
+    ) -> None:
+        if value is not None:
+            _check_secret(value, "SESSION_SECRET")
+        self._value = value
+        self._secret_id = secret_id
+        self._max_age = max_age
+        self._provider = provider
+        self._lock = threading.Lock()
+
+    def __call__(self) -> bytes:
+        if self._value is not None:
+            return self._value.encode()
+        if not self._secret_id:
+            raise SessionSecretUnavailableError("neither SESSION_SECRET nor SESSION_SECRET_ARN set")
+        try:
+            value = self._secrets().get(self._secret_id, max_age=self._max_age)
+        except Exception as exc:  # Powertools wraps every SDK failure in GetParameterError
+            raise SessionSecretUnavailableError(f"cannot read the session secret: {exc}") from exc
+        if isinstance(value, bytes):
+            value = value.decode()
+        if not isinstance(value, str):
+            raise SessionSecretUnavailableError("the session secret is not a string")
+        _check_secret(value, "the session secret", error=SessionSecretUnavailableError)
+        return value.encode()
+
+    def _secrets(self) -> Any:
+        with self._lock:
+            if self._provider is None:
+                from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+                self._provider = SecretsProvider(boto3_client=aws.client("secretsmanager"))
+            return self._provider
+
+
+def _check_secret(value: str, name: str, error: type[Exception] = ValueError) -> None:
+    if len(value) < MIN_SECRET_LENGTH:
+        raise error(f"{name} must be at least {MIN_SECRET_LENGTH} characters")
+
+
+class SessionSigner:
+    """Signs sessions into tokens and verifies tokens back into sessions.
+
+    Token: ``v1.<base64url JSON payload>.<base64url HMAC-SHA256>``. The HMAC key is derived
+    from the secret and ``purpose`` so that the same secret could sign other things safely.
+    """
+
+    def __init__(
+        self,
+        secret: Callable[[], bytes],
+        *,
+        purpose: str = "session",
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._secret = secret
+        self._purpose = purpose.encode()
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def sign(self, session: Session) -> str:
+        payload = json.dumps(
+            {
+                "sub": session.user_id,
+                "email": session.email,
+                "iat": int(session.issued_at.timestamp()),
+                "exp": int(session.expires_at.timestamp()),
+            },
+            separators=(",", ":"),
+        ).encode()
+        signed = f"{_VERSION}.{_encode(payload)}"
+        return f"{signed}.{_encode(self._mac(signed))}"
+
+    def verify(self, token: str | None) -> Session | None:
+        """The session in ``token``, or ``None`` if it is forged, expired or malformed."""
+        if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
+            return None
+        version, payload, mac = token.split(".")
+        if version != _VERSION:
+            return None
+        try:
+            expected = _decode(mac)
+        except ValueError:
+            return None
+        if not hmac.compare_digest(expected, self._mac(f"{version}.{payload}")):
+            return None
+        try:
+            claims = json.loads(_decode(payload))
+            session = Session(
+                user_id=_text(claims["sub"]),
+                email=_text(claims["email"]),
+                issued_at=datetime.fromtimestamp(_number(claims["iat"]), UTC),
+                expires_at=datetime.fromtimestamp(_number(claims["exp"]), UTC),
+            )
+        except (ValueError, KeyError, TypeError, OverflowError, OSError):
+            return None
+        now = self.now()
+        if session.expires_at <= now or session.issued_at > now + CLOCK_SKEW:
+            return None
+        return session
+
+    def _mac(self, signed: str) -> bytes:
+        key = hmac.new(self._secret(), self._purpose, hashlib.sha256).digest()
+        return hmac.new(key, signed.encode(), hashlib.sha256).digest()
+
+
+class SessionCookies:
+    """The session cookie: reading it from a request, issuing it, clearing it.
+
+    ``HttpOnly; SameSite=Lax; Path=/`` always; ``Secure`` (and the ``__Host-`` name prefix,
+    which makes browsers refuse it without ``Secure`` or from a sub-domain) unless ``secure``
+    is off — on a developer's machine served over plain http.
+    """
+
+    def __init__(
+        self, signer: SessionSigner, *, secure: bool, lifetime: timedelta = DEFAULT_LIFETIME
+    ) -> None:
+        self.signer = signer
+        self.secure = secure
+        self.lifetime = lifetime
+        self.name = "__Host-session" if secure else "session"
+
+    def read(self, cookies: Mapping[str, str]) -> Session | None:
+        """The request's session; without a cookie the secret is not even read."""
+        token = cookies.get(self.name)
+        return self.signer.verify(token) if token else None
+
+    def issue(self, user_id: str, email: str) -> Cookie:
+        """A cookie holding a new session for this user."""
+        now = self.signer.now()
+        session = Session(
+            user_id=user_id, email=email, issued_at=now, expires_at=now + self.lifetime
+        )
+        return self._cookie(self.signer.sign(session), int(self.lifetime.total_seconds()))
+
+    def clear(self) -> Cookie:
+        """A cookie that makes the browser forget the session."""
+        return self._cookie("", 0, expires=datetime(1970, 1, 1, tzinfo=UTC))
+
+    def _cookie(self, value: str, max_age: int, expires: datetime | None = None) -> Cookie:
+        return Cookie(
+            name=self.name,
+            value=value,
+            path="/",
+            secure=self.secure,
+            http_only=True,
+            max_age=max_age,
+            expires=expires,
+            same_site=SameSite.LAX_MODE,
+        )
+
+
+def _encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _decode(text: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("not base64url") from exc
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("expected a non-empty string")
+    return value
+
+
+def _number(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("expected an int")
+    return value

@@ -1,0 +1,49 @@
+"""The site's pages: one Jinja2 environment (autoescape on) over ``web/templates``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from message_store.web import ErrorPage, WebRequest
+
+SITE_NAME = "Video Tutorials"
+
+
+def create_environment() -> Environment:
+    """The environment every page is rendered with: HTML-escaped, strict about names."""
+    return Environment(
+        loader=PackageLoader("video_tutorials", "web/templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+
+
+class Pages:
+    """Renders templates in the shared layout, for one request.
+
+    Every template gets ``request``, ``url`` (a local path with the base path in front),
+    ``user`` (the session, or ``None``), ``site_name`` and ``active`` (the navigation entry).
+    """
+
+    def __init__(self, environment: Environment | None = None) -> None:
+        self.environment = environment or create_environment()
+
+    def render(self, template: str, request: WebRequest, **context: Any) -> str:
+        return self._render(template, request, request.session, context)
+
+    def render_error(self, request: WebRequest, error: ErrorPage) -> str:
+        """The error page; a session that cannot be read now shows as logged out."""
+        return self._render("error.html", request, request.session_if_available(), {"error": error})
+
+    def _render(
+        self, template: str, request: WebRequest, user: Any, context: dict[str, Any]
+    ) -> str:
+        context.setdefault("active", "")
+        return self.environment.get_template(template).render(
+            request=request, url=request.url, user=user, site_name=SITE_NAME, **context
+        )

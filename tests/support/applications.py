@@ -1,0 +1,167 @@
+"""Test support for the applications: fakes of their dependencies, a site, response readers."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+
+from message_store import Message, MessageStoreUnavailableError, VersionConflictError
+from message_store.views import ViewUnavailableError
+from message_store.web import SessionCookies, SessionSecret, SessionSigner, WebConfig
+from video_tutorials.applications.pages import Pages
+from video_tutorials.applications.passwords import Passwords
+from video_tutorials.applications.site import Site
+from video_tutorials.views.home_page import HomePage, VideoSummary
+from video_tutorials.views.user_credentials import UserCredentials
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "a-session-secret-of-the-tests-0123456789abcdef"
+SITE_URL = "https://videos.example.com"
+
+
+class InMemoryMessageStore:
+    """``write`` and ``read_stream`` with the store's semantics, in memory."""
+
+    def __init__(self) -> None:
+        self.streams: dict[str, list[Message]] = defaultdict(list)
+        self.unavailable = False
+
+    def write(self, stream_name: str, message: Message, expected_version: int | None = None) -> int:
+        if self.unavailable:
+            raise MessageStoreUnavailableError("the store is down (fake)")
+        stream = self.streams[stream_name]
+        if expected_version is not None and expected_version != len(stream) - 1:
+            raise VersionConflictError(stream_name, expected_version, len(stream) - 1)
+        stored = message.model_copy(update={"stream_name": stream_name, "position": len(stream)})
+        stream.append(stored)
+        return len(stream) - 1
+
+    def read_stream(
+        self, stream_name: str, from_position: int = 0, max_messages: int = 1000
+    ) -> list[Message]:
+        if self.unavailable:
+            raise MessageStoreUnavailableError("the store is down (fake)")
+        return list(self.streams.get(stream_name, [])[from_position : from_position + max_messages])
+
+    def messages(self) -> list[Message]:
+        return [message for stream in self.streams.values() for message in stream]
+
+
+class FakeCredentialsView:
+    """The user-credentials view's ``find_by_email``."""
+
+    def __init__(self) -> None:
+        self.by_email: dict[str, UserCredentials] = {}
+        self.unavailable = False
+
+    def add(self, user_id: str, email: str, password_hash: str) -> UserCredentials:
+        credentials = UserCredentials(user_id=user_id, email=email, password_hash=password_hash)
+        self.by_email[email] = credentials
+        return credentials
+
+    def find_by_email(self, email: str) -> UserCredentials | None:
+        if self.unavailable:
+            raise ViewUnavailableError("the view is down (fake)")
+        return self.by_email.get(email)
+
+
+class FakeHomePageView:
+    """The home-page view's ``home_page``."""
+
+    def __init__(self, videos_watched: int = 0, videos: list[VideoSummary] | None = None) -> None:
+        self.page = HomePage(videos_watched=videos_watched, videos=videos or [])
+        self.unavailable = False
+
+    def home_page(self) -> HomePage:
+        if self.unavailable:
+            raise ViewUnavailableError("the view is down (fake)")
+        return self.page
+
+
+class FixedClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def cheap_passwords() -> Passwords:
+    """argon2id with the smallest parameters: the same code path, in milliseconds."""
+    return Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+def a_site(
+    *, secure: bool = True, clock: FixedClock | None = None, max_body_bytes: int = 16 * 1024
+) -> Site:
+    signer = SessionSigner(SessionSecret(value=SECRET), clock=clock)
+    return Site(
+        config=WebConfig(site_url=SITE_URL, max_body_bytes=max_body_bytes),
+        sessions=SessionCookies(signer, secure=secure),
+        pages=Pages(),
+    )
+
+
+# -- reading responses ------------------------------------------------------------------------
+
+
+def header(response: dict[str, Any], name: str) -> str | None:
+    """The first value of a response header (any case)."""
+    for key, values in (response.get("multiValueHeaders") or {}).items():
+        if key.lower() == name.lower() and values:
+            return values[0]
+    for key, value in (response.get("headers") or {}).items():
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
+def set_cookies(response: dict[str, Any]) -> list[str]:
+    return list((response.get("multiValueHeaders") or {}).get("Set-Cookie", []))
+
+
+def cookie_value(set_cookie: str) -> str:
+    return set_cookie.split(";", 1)[0].split("=", 1)[1]
+
+
+def cookie_attributes(set_cookie: str) -> dict[str, str]:
+    """``{"Path": "/", "HttpOnly": "", …}`` of one ``Set-Cookie`` value."""
+    attributes = {}
+    for part in set_cookie.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        attributes[name] = value
+    return attributes
+
+
+def page_text(response: dict[str, Any]) -> str:
+    """The page's text as a reader sees it (tags removed, entities decoded, spaces collapsed)."""
+    body = re.sub(r"<style.*?</style>", " ", response.get("body") or "", flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def form_value(response: dict[str, Any], name: str) -> str | None:
+    """The ``value`` of the input named ``name`` in the page (decoded)."""
+    match = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', response.get("body") or "")
+    if not match:
+        return None
+    value = re.search(r'value="([^"]*)"', match.group(0))
+    return html.unescape(value.group(1)) if value else ""
+
+
+def load_event(function: str, name: str) -> dict[str, Any]:
+    """A sample event of ``events/<function>/<name>.json``."""
+    return json.loads((ROOT / "events" / function / f"{name}.json").read_text())
+
+
+def session_cookie(site: Site, user_id: str, email: str) -> dict[str, str]:
+    """The ``Cookie`` of a browser logged in as this user on ``site``."""
+    return {site.sessions.name: cookie_value(str(site.sessions.issue(user_id, email)))}

@@ -1,0 +1,104 @@
+"""home (with fakes): the page from the view, and VideoViewed with the request's trace and user."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.support.applications import (
+    FakeHomePageView,
+    InMemoryMessageStore,
+    a_site,
+    header,
+    page_text,
+    session_cookie,
+)
+from tests.support.factories import an_api_request
+from video_tutorials.applications import home
+from video_tutorials.views.home_page import VideoSummary
+
+VIDEO_ID = "6f0b2c1e-8d4a-4b7e-9c3f-2a1d5e6f7a8b"
+
+
+def a_home(view: FakeHomePageView | None = None):
+    site = a_site()
+    store = InMemoryMessageStore()
+    app = home.create_app(site, store=store, home_page=view or FakeHomePageView())
+    return app, store, site
+
+
+def test_the_home_page_shows_the_total_and_the_videos():
+    view = FakeHomePageView(5, [VideoSummary(video_id=VIDEO_ID, views=5, name="Intro")])
+    app, _, _ = a_home(view)
+
+    response = app.resolve(an_api_request("GET", "/"), {})
+
+    assert response["statusCode"] == 200
+    text = page_text(response)
+    assert "Viewers have watched 5 videos" in text
+    assert "Intro 5 views" in text
+    assert f'action="/Prod/record-viewing/{VIDEO_ID}"' in response["body"]
+
+
+def test_recording_a_viewing_writes_video_viewed_and_goes_home():
+    app, store, _ = a_home()
+
+    response = app.resolve(an_api_request("POST", f"/record-viewing/{VIDEO_ID}"), {})
+
+    assert response["statusCode"] == 303
+    assert header(response, "Location") == "/Prod/"
+    [viewed] = store.read_stream(f"viewing-{VIDEO_ID}")
+    assert viewed.type == "VideoViewed"
+    assert viewed.data == {"videoId": VIDEO_ID}
+    assert viewed.metadata.trace_id == header(response, "X-Trace-Id")
+    assert viewed.metadata.user_id is None
+
+
+def test_a_logged_in_viewer_is_in_the_data_and_the_metadata():
+    app, store, site = a_home()
+    user_id = str(uuid.uuid4())
+    cookies = session_cookie(site, user_id, "ada@example.com")
+
+    app.resolve(an_api_request("POST", f"/record-viewing/{VIDEO_ID}", cookies=cookies), {})
+
+    [viewed] = store.read_stream(f"viewing-{VIDEO_ID}")
+    assert viewed.data == {"userId": user_id, "videoId": VIDEO_ID}
+    assert viewed.metadata.user_id == user_id
+
+
+def test_a_tampered_session_cookie_records_an_anonymous_viewing():
+    app, store, site = a_home()
+    cookies = session_cookie(site, str(uuid.uuid4()), "ada@example.com")
+    cookies = {name: value[:-2] + "AA" for name, value in cookies.items()}
+
+    app.resolve(an_api_request("POST", f"/record-viewing/{VIDEO_ID}", cookies=cookies), {})
+
+    [viewed] = store.read_stream(f"viewing-{VIDEO_ID}")
+    assert viewed.metadata.user_id is None
+
+
+def test_video_ids_are_written_in_canonical_form():
+    app, store, _ = a_home()
+
+    app.resolve(an_api_request("POST", f"/record-viewing/{VIDEO_ID.upper()}"), {})
+
+    assert len(store.read_stream(f"viewing-{VIDEO_ID}")) == 1
+
+
+def test_a_view_outage_is_a_503_page():
+    view = FakeHomePageView()
+    view.unavailable = True
+    app, _, _ = a_home(view)
+
+    response = app.resolve(an_api_request("GET", "/"), {})
+
+    assert response["statusCode"] == 503
+    assert "try again in a moment" in page_text(response)
+
+
+def test_a_store_outage_is_a_503_page():
+    app, store, _ = a_home()
+    store.unavailable = True
+
+    response = app.resolve(an_api_request("POST", f"/record-viewing/{VIDEO_ID}"), {})
+
+    assert response["statusCode"] == 503
