@@ -127,18 +127,19 @@ def invoke_parser() -> argparse.ArgumentParser:
 
 def _options(arguments: argparse.Namespace, **overrides: Any) -> Options:
     env_vars = read_env_vars(arguments.env_vars) if arguments.env_vars else {}
-    return Options(
-        template=arguments.template,
-        state_dir=arguments.state_dir,
-        endpoint_url=arguments.endpoint_url,
-        create_resources=arguments.create_resources,
-        stack_name=arguments.stack_name,
-        region=arguments.region,
-        parameter_overrides=parse_parameter_overrides(arguments.parameter_overrides),
-        env_vars=env_vars,
-        verbose=arguments.verbose,
-        **overrides,
-    )
+    settings: dict[str, Any] = {
+        "template": arguments.template,
+        "state_dir": arguments.state_dir,
+        "endpoint_url": arguments.endpoint_url,
+        "create_resources": arguments.create_resources,
+        "stack_name": arguments.stack_name,
+        "region": arguments.region,
+        "parameter_overrides": parse_parameter_overrides(arguments.parameter_overrides),
+        "env_vars": env_vars,
+        "verbose": arguments.verbose,
+    }
+    settings.update(overrides)
+    return Options(**settings)
 
 
 def run(argv: list[str]) -> int:

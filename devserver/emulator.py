@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import _thread
 import argparse
-import base64
 import contextlib
 import copyreg
 import email
@@ -346,9 +345,10 @@ def main(argv: list[str] | None = None) -> int:
         restore_state(state)
     app = EmulatorApp(DomainDispatcherApplication(create_backend_app), args.state, args.outbox)
     try:
-        server = make_server(args.host, args.port, app, threaded=True)
-    except OSError as exc:
-        _emit({"event": "error", "message": f"cannot listen on {args.host}:{args.port}: {exc}"})
+        with contextlib.redirect_stderr(io.StringIO()):
+            server = make_server(args.host, args.port, app, threaded=True)
+    except (OSError, SystemExit) as exc:  # werkzeug exits when the port is taken
+        _emit({"event": "error", "message": f"cannot listen on {args.host}:{args.port} ({exc})"})
         return 2
     server.daemon_threads = True
     stop = threading.Event()
@@ -428,6 +428,9 @@ class EmulatorProcess:
 
     def start(self, timeout: float = 60.0) -> str:
         """Start the child and wait until it serves; return its URL."""
+        self._ready.clear()
+        self._error = None
+        self.ready = None
         root = Path(__file__).resolve().parent.parent
         command = [sys.executable, "-m", "devserver.emulator", "--host", self.host]
         command += ["--port", str(self.port), "--snapshot-interval", str(self.snapshot_interval)]
@@ -519,10 +522,6 @@ def iter_outbox(outbox: Path) -> Iterable[dict[str, Any]]:
     if not outbox.is_dir():
         return []
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(outbox.glob("*.json"))]
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
 
 
 if __name__ == "__main__":

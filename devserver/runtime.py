@@ -33,6 +33,7 @@ import contextlib
 import ctypes
 import importlib
 import io
+import json
 import os
 import sys
 import threading
@@ -396,9 +397,13 @@ class Runtime:
         token = self._watchdog.arm(threading.get_ident(), deadline)
         try:
             try:
-                result.value = sandbox.handler(event, context)
+                value = sandbox.handler(event, context)
             finally:
                 self._watchdog.disarm(token)
+            result.value = _marshal(value)
+        except _MarshalError as exc:
+            message = f"Unable to marshal response: {exc}"
+            result.error = FunctionError("Runtime.MarshalError", message)
         except FunctionTimeout:
             result.error = FunctionError(
                 "Sandbox.Timedout", f"Task timed out after {spec.timeout:.2f} seconds"
@@ -457,6 +462,18 @@ class Runtime:
             if module is not None and _owned_by(module, self._all_roots)
         }
         self._host_module_count = len(sys.modules)
+
+
+class _MarshalError(Exception):
+    """The handler's result is not JSON (Lambda's Runtime.MarshalError)."""
+
+
+def _marshal(value: Any) -> Any:
+    """The result as the caller gets it from Lambda: through JSON."""
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError) as exc:
+        raise _MarshalError(str(exc)) from exc
 
 
 def _trace_id() -> str:

@@ -27,7 +27,7 @@ from typing import Any, TextIO
 from .chaos import Chaos, ChaosSettings
 from .checkpoints import CheckpointStore
 from .console import Console
-from .emulator import EmulatorProcess
+from .emulator import EmulatorError, EmulatorProcess
 from .gateway import Gateway, GatewayServer
 from .model import Application, ApplicationLoader, describe_stream_source
 from .outbox import DEFAULT_STATE_DIR, Mail, clear_outbox, sent_mail
@@ -313,7 +313,14 @@ class DevServer:
             snapshot_interval=options.snapshot_interval,
             on_event=self._emulator_event,
         )
-        self.endpoint_url = self.emulator.start()
+        try:
+            self.endpoint_url = self.emulator.start()
+        except EmulatorError as exc:
+            if options.emulator_port == 0 or "cannot listen" not in str(exc):
+                raise DevServerError(str(exc)) from exc
+            self.console.notice(f"port {options.emulator_port} is taken: the emulator uses another")
+            self.emulator.port = 0
+            self.endpoint_url = self.emulator.start()
 
     def _emulator_event(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
@@ -558,7 +565,12 @@ class DevServer:
     def _write_runtime_file(self) -> None:
         if self.state_dir is None:
             return
-        document = {"pid": os.getpid(), "api_url": self.api_url, "endpoint_url": self.endpoint_url}
+        document = {
+            "pid": os.getpid(),
+            "emulator_pid": self.emulator.pid if self.emulator is not None else None,
+            "api_url": self.api_url,
+            "endpoint_url": self.endpoint_url,
+        }
         (self.state_dir / "devserver.json").write_text(json.dumps(document), encoding="utf-8")
 
     # --- the banner ---------------------------------------------------------------------
