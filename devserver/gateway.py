@@ -474,6 +474,10 @@ def _header_value(value: Any) -> str:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # One write per response (headers and body buffered together, flushed after the
+    # request) and no Nagle: two small writes would wait on the client's delayed ACK.
+    wbufsize = 64 * 1024
+    disable_nagle_algorithm = True
     server: GatewayServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name

@@ -13,8 +13,10 @@ invocation lock) with its function's world swapped in and swapped out afterwards
   they would be by the runtime's own site-packages.
 - **environment**: ``os.environ`` holds exactly the function's variables (Lambda's own,
   the template's, the emulator's endpoint and fake credentials) while it runs.
-- **output**: ``sys.stdout``/``sys.stderr`` are the function's own stream, which keeps
-  its lines for the console (``--verbose``) and the invocation result.
+- **output**: ``sys.stdout``/``sys.stderr`` write to the running function's own stream,
+  which keeps its lines for the console (``--verbose``) and the invocation result (a
+  logger made at import time, or shared by name with another function, still writes to
+  the function running when it logs).
 - **``sys.path``**: the function's code folder, then its layers, then the rest minus any
   other function's folders, so a missing layer fails locally as it would on Lambda.
 
@@ -168,6 +170,42 @@ class FunctionOutput(io.TextIOBase):
         self.sink(self.function_id, line)
 
 
+class _OutputRouter(io.TextIOBase):
+    """``sys.stdout``/``sys.stderr`` during invocations: writes go to the running function.
+
+    One object for all functions, because loggers keep the stream they were given at import
+    time and ``logging``'s registry is process-wide: two functions whose loggers share a
+    name share one logger. Invocations run one at a time, so "the running function" is
+    well defined; output from another thread between invocations goes to ``fallback``.
+    """
+
+    def __init__(self, fallback: FunctionOutput) -> None:
+        super().__init__()
+        self.current: FunctionOutput | None = None
+        self.fallback = fallback
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        """Text is UTF-8, as on Lambda."""
+        return "utf-8"
+
+    def writable(self) -> bool:
+        """Always writable."""
+        return True
+
+    def isatty(self) -> bool:
+        """Never a terminal (Lambda's output is not)."""
+        return False
+
+    def write(self, text: str) -> int:
+        """Write to the running function's output."""
+        return (self.current or self.fallback).write(text)
+
+    def flush(self) -> None:
+        """Flush the running function's output."""
+        (self.current or self.fallback).flush()
+
+
 class _Watchdog:
     """One thread that raises ``FunctionTimeout`` in a handler still running at its deadline."""
 
@@ -229,6 +267,7 @@ class FunctionSandbox:
     ) -> None:
         self.spec = spec
         self.environment = dict(environment)
+        self.encoded_environment = _encoded(self.environment)
         self.output = output
         self.roots = (str(spec.code_dir), *(str(d) for d in spec.layer_dirs))
         self.modules: dict[str, ModuleType] = {}
@@ -303,11 +342,15 @@ class Runtime:
         self._all_roots = tuple(
             sorted({root for sandbox in self.sandboxes.values() for root in sandbox.roots})
         )
+        self.output = _OutputRouter(FunctionOutput("-", self._line_outside))
         self._host_modules: dict[str, ModuleType] = {}
         self._host_module_count = -1
         self.recent_logs: dict[str, deque[str]] = {
             logical_id: deque(maxlen=200) for logical_id in self.functions
         }
+
+    def _line_outside(self, _function_id: str, line: str) -> None:
+        self.on_line("-", line)  # a function's thread still writing after its invocation
 
     def _line(self, function_id: str, line: str) -> None:
         self.recent_logs[function_id].append(line)
@@ -418,7 +461,9 @@ class Runtime:
     @contextlib.contextmanager
     def _inside(self, sandbox: FunctionSandbox) -> Any:
         """Swap the function's world in (caller holds the lock); swap it out after."""
-        host_environ = dict(os.environ)
+        host_data = _environ_data()
+        host_environ = dict(os.environ) if host_data is None else {}
+        host_encoded = dict(host_data) if host_data is not None else None
         host_path = list(sys.path)
         host_stdout, host_stderr = sys.stdout, sys.stderr
         self._refresh_host_modules()
@@ -428,15 +473,16 @@ class Runtime:
         sys.modules.update(sandbox.modules)
         before = set(sys.modules)
         sys.path[:] = [*sandbox.roots, *(p for p in host_path if p not in self._all_roots)]
-        os.environ.clear()
-        os.environ.update(sandbox.environment)
-        sys.stdout = sys.stderr = sandbox.output
+        _replace_environ(sandbox.environment, sandbox.encoded_environment)
+        self.output.current = sandbox.output
+        sys.stdout = sys.stderr = self.output
         try:
             yield sandbox
         finally:
+            sandbox.output.flush()
+            self.output.current = None
             sys.stdout, sys.stderr = host_stdout, host_stderr
-            os.environ.clear()
-            os.environ.update(host_environ)
+            _replace_environ(host_environ, host_encoded)
             sys.path[:] = host_path
             owned = {
                 name
@@ -462,6 +508,39 @@ class Runtime:
             if module is not None and _owned_by(module, self._all_roots)
         }
         self._host_module_count = len(sys.modules)
+
+
+def _environ_data() -> dict[bytes, bytes] | None:
+    """``os.environ``'s own dict of encoded names and values (CPython's ``os._Environ``)."""
+    data = getattr(os.environ, "_data", None)
+    return data if isinstance(data, dict) else None
+
+
+def _encoded(environment: Mapping[str, str]) -> dict[bytes, bytes]:
+    return {os.fsencode(key): os.fsencode(value) for key, value in environment.items()}
+
+
+def _replace_environ(target: Mapping[str, str], encoded: dict[bytes, bytes] | None = None) -> None:
+    """Make ``os.environ`` (and the C environment) exactly ``target``, changing only the
+    differences. On CPython this works on ``os.environ``'s encoded dict directly: swapping
+    a whole environment per invocation through the mapping API costs about a millisecond."""
+    data = _environ_data()
+    if data is None:
+        environ = os.environ
+        for key in [key for key in environ if key not in target]:
+            del environ[key]
+        for key, value in target.items():
+            if environ.get(key) != value:
+                environ[key] = value
+        return
+    wanted = encoded if encoded is not None else _encoded(target)
+    for key in data.keys() - wanted.keys():
+        os.unsetenv(key)
+        del data[key]
+    for key, value in wanted.items():
+        if data.get(key) != value:
+            os.putenv(key, value)
+            data[key] = value
 
 
 class _MarshalError(Exception):

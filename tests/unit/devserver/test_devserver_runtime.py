@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import textwrap
@@ -102,6 +103,22 @@ def functions(tmp_path):
             return "fine"
         """,
     )
+    for name in ("LogA", "LogB"):
+        write(
+            tmp_path / name / "app.py",
+            f"""
+            import logging
+            import sys
+
+            logger = logging.getLogger("shared-service")  # one logger for both functions
+            if not logger.handlers:
+                logger.addHandler(logging.StreamHandler(sys.stdout))  # stdout at import time
+                logger.setLevel(logging.INFO)
+
+            def lambda_handler(event, context):
+                logger.info("{name} logging")
+            """,
+        )
     write(tmp_path / "Broken" / "app.py", "import no_such_module\n")
     write(tmp_path / "NoHandler" / "app.py", "x = 1\n")
     specs = {
@@ -109,6 +126,8 @@ def functions(tmp_path):
         "Two": spec(tmp_path, "Two", layers=("lib",)),
         "Failing": spec(tmp_path, "Failing", timeout=1),
         "Broken": spec(tmp_path, "Broken"),
+        "LogA": spec(tmp_path, "LogA"),
+        "LogB": spec(tmp_path, "LogB"),
         "NoHandler": spec(tmp_path, "NoHandler"),
     }
     environments = {
@@ -157,6 +176,16 @@ def test_printed_lines_go_to_the_invocation_log_and_the_sink(functions):
     result = functions.invoke("One", {"x": 1})
     assert result.logs == ["One got {'x': 1}"]
     assert ("One", "One got {'x': 1}") in functions.lines
+
+
+def test_a_logger_shared_by_name_writes_to_the_function_that_logs(functions):
+    functions.load_all()
+    try:
+        assert functions.invoke("LogA", {}).logs == ["LogA logging"]
+        assert functions.invoke("LogB", {}).logs == ["LogB logging"]
+        assert functions.invoke("LogA", {}).logs == ["LogA logging"]
+    finally:
+        logging.getLogger("shared-service").handlers.clear()
 
 
 @pytest.mark.parametrize(

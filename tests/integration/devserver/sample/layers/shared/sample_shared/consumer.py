@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import os
+import time
 from typing import Any
 
 from . import log
@@ -27,6 +28,7 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = event["Records"]
     log(
         {
+            "at": time.time(),
             "function": os.environ["AWS_LAMBDA_FUNCTION_NAME"],
             "requestId": context.aws_request_id,
             "keys": [key_of(r) for r in records],
