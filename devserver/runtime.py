@@ -101,14 +101,20 @@ class InvocationResult:
 class LambdaContext:
     """The ``context`` argument, with the attributes and method Lambda's Python runtime has."""
 
-    def __init__(self, spec: FunctionSpec, request_id: str, deadline: float) -> None:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        request_id: str,
+        deadline: float,
+        log_stream_name: str | None = None,
+    ) -> None:
         self.function_name = spec.name
         self.function_version = "$LATEST"
         self.invoked_function_arn = spec.arn
         self.memory_limit_in_mb = str(spec.memory)
         self.aws_request_id = request_id
         self.log_group_name = f"/aws/lambda/{spec.name}"
-        self.log_stream_name = _log_stream_name()
+        self.log_stream_name = log_stream_name or _log_stream_name()
         self.identity = None
         self.client_context = None
         self.tenant_id = None
@@ -274,6 +280,9 @@ class FunctionSandbox:
         self.handler: Callable[[Any, Any], Any] | None = None
         self.init_error: FunctionError | None = None
         self.cold = True
+        self.log_stream_name = (
+            self.environment.get("AWS_LAMBDA_LOG_STREAM_NAME") or _log_stream_name()
+        )
 
     @property
     def module_name(self) -> str:
@@ -435,7 +444,7 @@ class Runtime:
                 return
         assert sandbox.handler is not None
         deadline = started + spec.timeout
-        context = LambdaContext(spec, request_id, deadline)
+        context = LambdaContext(spec, request_id, deadline, sandbox.log_stream_name)
         os.environ["_X_AMZN_TRACE_ID"] = _trace_id()
         token = self._watchdog.arm(threading.get_ident(), deadline)
         try:

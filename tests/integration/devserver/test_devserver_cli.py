@@ -147,3 +147,40 @@ def test_a_signal_stops_the_devserver_and_its_emulator(tmp_path, stop_signal):
         time.sleep(0.05)
     assert not alive(emulator_pid)
     assert (state / "emulator.pickle").exists()  # it snapshotted before it went
+
+
+def test_a_killed_devserver_leaves_no_emulator_behind_and_its_data_saved(tmp_path):
+    state = tmp_path / "state"
+    process = subprocess.Popen(
+        devserver_command(
+            "--template",
+            str(SAMPLE_TEMPLATE),
+            "--state-dir",
+            str(state),
+            "--port",
+            "0",
+            "--emulator-port",
+            "0",
+        ),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if "Ctrl-C stops everything" in line:
+                break
+        emulator_pid = json.loads((state / "devserver.json").read_text())["emulator_pid"]
+        process.kill()  # no chance to stop anything itself
+        process.wait(30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    deadline = time.monotonic() + 15
+    while alive(emulator_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(emulator_pid)  # its stdin closed with its parent: it stopped
+    assert (state / "emulator.pickle").exists()
