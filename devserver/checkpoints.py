@@ -3,9 +3,10 @@
 A checkpoint names the last record a mapping is done with, per shard, by its sequence
 number *and* its ``eventID``. On a restart the poller looks the sequence number up and
 checks the event id; if they disagree (an emulator whose state was rebuilt numbers its
-records anew), it finds the record by its event id instead. The checkpoint also keeps the
-stream's ARN: a different stream (a recreated table, ``--reset``) starts over at the
-mapping's ``StartingPosition``.
+records anew), it finds the record by its event id instead. Checkpoints are kept per
+mapping *and* stream ARN: a mapping on a stream it never read (a recreated table, another
+endpoint) starts at its ``StartingPosition``, and going back to the first stream finds its
+checkpoints again.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -40,40 +41,32 @@ class CheckpointStore:
             if document.get("format") == FORMAT:
                 self._data = document
 
-    def stream_arn(self, mapping: str) -> str | None:
-        """The stream a mapping's checkpoints belong to."""
+    def streams(self, mapping: str) -> list[str]:
+        """The streams a mapping has checkpoints in."""
         with self._lock:
-            entry = self._data["mappings"].get(mapping)
-            return entry.get("streamArn") if entry else None
+            return list((self._data["mappings"].get(mapping) or {}).keys())
 
-    def shards(self, mapping: str) -> dict[str, ShardCheckpoint]:
-        """A mapping's checkpoint per shard."""
+    def shards(self, mapping: str, stream_arn: str) -> dict[str, ShardCheckpoint] | None:
+        """A mapping's checkpoint per shard of a stream (None: it never read that stream)."""
         with self._lock:
-            entry = self._data["mappings"].get(mapping) or {}
+            entry = (self._data["mappings"].get(mapping) or {}).get(stream_arn)
+            if entry is None:
+                return None
             return {
                 shard_id: ShardCheckpoint(value.get("sequenceNumber"), value.get("eventID"))
-                for shard_id, value in (entry.get("shards") or {}).items()
+                for shard_id, value in entry.items()
             }
 
     def save(
         self, mapping: str, stream_arn: str, shard_id: str, checkpoint: ShardCheckpoint
     ) -> None:
-        """Record that ``mapping`` is done up to ``checkpoint`` in a shard."""
+        """Record that ``mapping`` is done up to ``checkpoint`` in a shard of a stream."""
         with self._lock:
-            entry = self._data["mappings"].get(mapping)
-            if entry is None or entry.get("streamArn") != stream_arn:
-                entry = {"streamArn": stream_arn, "shards": {}}
-                self._data["mappings"][mapping] = entry
-            entry["shards"][shard_id] = {
+            streams = self._data["mappings"].setdefault(mapping, {})
+            streams.setdefault(stream_arn, {})[shard_id] = {
                 "sequenceNumber": checkpoint.sequence_number,
                 "eventID": checkpoint.event_id,
             }
-            self._write()
-
-    def forget(self, mapping: str) -> None:
-        """Drop a mapping's checkpoints."""
-        with self._lock:
-            self._data["mappings"].pop(mapping, None)
             self._write()
 
     def _write(self) -> None:

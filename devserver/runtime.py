@@ -351,6 +351,8 @@ class Runtime:
         self._all_roots = tuple(
             sorted({root for sandbox in self.sandboxes.values() for root in sandbox.roots})
         )
+        # "/functions/web/" must not own "/functions/web2/app.py"
+        self._root_prefixes = tuple(os.path.join(root, "") for root in self._all_roots)
         self.output = _OutputRouter(FunctionOutput("-", self._line_outside))
         self._host_modules: dict[str, ModuleType] = {}
         self._host_module_count = -1
@@ -496,7 +498,7 @@ class Runtime:
             owned = {
                 name
                 for name in set(sys.modules) - before
-                if _owned_by(sys.modules[name], self._all_roots)
+                if _owned_by(sys.modules[name], self._root_prefixes)
             }
             for name in installed | owned:
                 module = sys.modules.pop(name, None)
@@ -514,7 +516,7 @@ class Runtime:
         self._host_modules = {
             name: module
             for name, module in list(sys.modules.items())
-            if module is not None and _owned_by(module, self._all_roots)
+            if module is not None and _owned_by(module, self._root_prefixes)
         }
         self._host_module_count = len(sys.modules)
 

@@ -370,13 +370,12 @@ class Poller:
 
     def _place(self) -> None:
         mapping = self.source.key
-        saved_arn = self.checkpoints.stream_arn(mapping)
         shards = self.tail.ordered_shards()
-        if saved_arn == self.tail.stream_arn:
-            saved = self.checkpoints.shards(mapping)
+        saved = self.checkpoints.shards(mapping, self.tail.stream_arn)
+        if saved is not None:
             for shard in shards:
                 checkpoint = saved.get(shard.shard_id)
-                if checkpoint is None:
+                if checkpoint is None:  # a shard that appeared since: from its beginning
                     self.positions[shard.shard_id] = 0
                     continue
                 index = shard.index_after(checkpoint)
@@ -388,12 +387,11 @@ class Poller:
                     index = len(shard.records)
                 self.positions[shard.shard_id] = index
             return
-        if saved_arn is not None:
+        if self.checkpoints.streams(mapping):
             self.console.notice(
-                f"{self.name}: the stream is not the one of the checkpoint: starting at "
+                f"{self.name}: a stream it never read (a new table or endpoint): starting at "
                 f"{self.source.starting_position}"
             )
-            self.checkpoints.forget(mapping)
         for shard in shards:
             index = len(shard.records) if self.source.starting_position == "LATEST" else 0
             self.positions[shard.shard_id] = index

@@ -40,12 +40,14 @@ def test_checkpoints_survive_a_new_store_on_the_same_file(tmp_path):
 
     again = CheckpointStore(path)
 
-    assert again.stream_arn("Fn/Stream") == "arn:stream:1"
-    assert again.shards("Fn/Stream") == {"shardId-1": ShardCheckpoint("101", "b")}
+    assert again.shards("Fn/Stream", "arn:stream:1") == {"shardId-1": ShardCheckpoint("101", "b")}
+    assert again.shards("Fn/Stream", "arn:stream:2") is None  # never read that stream
 
 
-def test_a_checkpoint_of_another_stream_replaces_the_old_stream_entirely(tmp_path):
+def test_each_stream_keeps_its_own_checkpoints(tmp_path):
     store = CheckpointStore(tmp_path / "checkpoints.json")
     store.save("Fn/Stream", "arn:stream:1", "shardId-1", ShardCheckpoint("101", "b"))
     store.save("Fn/Stream", "arn:stream:2", "shardId-9", ShardCheckpoint(None))
-    assert store.shards("Fn/Stream") == {"shardId-9": ShardCheckpoint(None)}
+    assert store.shards("Fn/Stream", "arn:stream:1") == {"shardId-1": ShardCheckpoint("101", "b")}
+    assert store.shards("Fn/Stream", "arn:stream:2") == {"shardId-9": ShardCheckpoint(None)}
+    assert store.streams("Fn/Stream") == ["arn:stream:1", "arn:stream:2"]
