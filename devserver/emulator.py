@@ -38,7 +38,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -528,13 +528,6 @@ class EmulatorProcess:
     def alive(self) -> bool:
         """Whether the child still runs."""
         return self.process is not None and self.process.poll() is None
-
-
-def iter_outbox(outbox: Path) -> Iterable[dict[str, Any]]:
-    """The mail documents in an outbox folder, oldest first."""
-    if not outbox.is_dir():
-        return []
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(outbox.glob("*.json"))]
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ like are known no-ops.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -565,8 +564,3 @@ def describe_stream_source(source: StreamSource) -> str:
     if source.on_failure:
         parts.append(f"on failure → {source.on_failure.rsplit(':', 1)[-1]}")
     return ", ".join(parts)
-
-
-def json_compact(value: Any) -> str:
-    """Compact JSON (what the console prints)."""
-    return json.dumps(value, separators=(",", ":"), default=str)

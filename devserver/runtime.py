@@ -42,7 +42,6 @@ import threading
 import time
 import traceback
 import uuid
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -356,15 +355,11 @@ class Runtime:
         self.output = _OutputRouter(FunctionOutput("-", self._line_outside))
         self._host_modules: dict[str, ModuleType] = {}
         self._host_module_count = -1
-        self.recent_logs: dict[str, deque[str]] = {
-            logical_id: deque(maxlen=200) for logical_id in self.functions
-        }
 
     def _line_outside(self, _function_id: str, line: str) -> None:
         self.on_line("-", line)  # a function's thread still writing after its invocation
 
     def _line(self, function_id: str, line: str) -> None:
-        self.recent_logs[function_id].append(line)
         self.on_line(function_id, line)
 
     def load_all(self) -> dict[str, FunctionError]:

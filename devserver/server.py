@@ -15,7 +15,6 @@ import fcntl
 import json
 import os
 import re
-import shutil
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -242,7 +241,7 @@ class DevServer:
                     spec,
                     region=options.region,
                     endpoint_url=self.endpoint_url,
-                    credentials=self._function_credentials(),
+                    credentials=self._credentials(),
                     overrides={
                         **options.env_vars.get("Parameters", {}),
                         **options.env_vars.get(logical_id, {}),
@@ -336,9 +335,6 @@ class DevServer:
             return dict(FAKE_CREDENTIALS)
         found = {name: os.environ[name] for name in _CREDENTIAL_VARIABLES if name in os.environ}
         return found or {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
-
-    def _function_credentials(self) -> dict[str, str]:
-        return self._credentials()
 
     def client(self, service: str) -> Any:
         """A boto3 client of the devserver's own (explicit endpoint, region, credentials)."""
@@ -661,8 +657,3 @@ def start(
             **options,
         )
     ).start()
-
-
-def remove_state(state_dir: Path) -> None:
-    """Delete a state directory (what ``--reset`` starts from)."""
-    shutil.rmtree(state_dir, ignore_errors=True)
