@@ -43,16 +43,23 @@ def alive(pid: int) -> bool:
 def test_invoke_prints_the_handlers_result(tmp_path):
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"anything": 1}))
+    env_vars = tmp_path / "env.json"
+    env_vars.write_text(
+        json.dumps({"Parameters": {"STAGE": "from-file"}, "Other": {"FLAVOUR": "x"}})
+    )
 
     result = run(
         "invoke", "Other", "--event", str(event),
         "--template", str(SAMPLE_TEMPLATE), "--state-dir", str(tmp_path / "state"),
+        "--parameter-overrides", "Stage=qa", "--env-vars", str(env_vars),
     )  # fmt: skip
 
     assert result.returncode == 0, result.stderr
     output = json.loads(result.stdout)
-    assert output["flavour"] == "other"
     assert output["functionName"] == "Other"
+    assert output["flavour"] == "x"  # the function's own entry of the env-vars file
+    assert output["environ"]["STAGE"] == "from-file"  # its Parameters entry, for every function
+    assert output["environ"]["IS_LOCAL"] == "no"  # Stage=qa: the condition is false
 
 
 def test_invoke_prints_lambdas_error_document_and_fails(tmp_path):
