@@ -1,0 +1,57 @@
+"""The devserver: runs ``template.yaml``'s functions on this machine, without Docker.
+
+Programmatic use (tests start it on free ports, with a state directory of their own)::
+
+    import devserver
+
+    server = devserver.start("template.yaml", state_dir=tmp_path, api_port=0, poll_interval=0.05)
+    try:
+        requests.post(f"{server.api_url}/register", data={...})
+        server.wait_idle()                      # every consumer caught up
+        [mail] = server.sent_mail(to="ada@example.com")
+    finally:
+        server.stop()
+
+The command line (``python -m devserver``, ``make run``) is in ``devserver.cli``.
+Heavy modules load on first use: ``import devserver.template`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .chaos import ChaosSettings
+    from .outbox import Mail, sent_mail
+    from .server import DevServer, DevServerError, InvocationError, Options, start
+
+__all__ = [
+    "ChaosSettings",
+    "DevServer",
+    "DevServerError",
+    "InvocationError",
+    "Mail",
+    "Options",
+    "sent_mail",
+    "start",
+]
+
+_LAZY = {
+    "ChaosSettings": "chaos",
+    "DevServer": "server",
+    "DevServerError": "server",
+    "InvocationError": "server",
+    "Options": "server",
+    "start": "server",
+    "Mail": "outbox",
+    "sent_mail": "outbox",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        return getattr(module, name)
+    raise AttributeError(f"module 'devserver' has no attribute {name!r}")

@@ -1,0 +1,7 @@
+"""A stream consumer (several functions of the sample template share this code)."""
+
+from sample_shared.consumer import handle
+
+
+def lambda_handler(event, context):
+    return handle(event, context)

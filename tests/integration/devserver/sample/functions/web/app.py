@@ -1,0 +1,76 @@
+"""The sample web application: echoes the event, and answers a few special paths."""
+
+import base64
+import json
+import os
+
+import boto3
+from sample_shared import count
+
+FLAVOUR = os.environ["FLAVOUR"]
+
+
+def _json(status, body, **extra):
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(body),
+        **extra,
+    }
+
+
+def lambda_handler(event, context):
+    path = event["path"]
+    if event["resource"] != "/app/{proxy+}":
+        return _json(
+            200,
+            {
+                "event": event,
+                "flavour": FLAVOUR,
+                "counter": count(),
+                "requestId": context.aws_request_id,
+            },
+        )
+    page = event["pathParameters"]["proxy"]
+    if page == "cookies":
+        return {
+            "statusCode": 303,
+            "headers": {"Location": "/", "Set-Cookie": "third=3"},
+            "multiValueHeaders": {"Set-Cookie": ["first=1; HttpOnly", "second=2; Path=/"]},
+            "body": "",
+        }
+    if page == "binary":
+        return {
+            "statusCode": 200,
+            "headers": {"Content-Type": "image/png"},
+            "body": base64.b64encode(bytes(range(256))).decode(),
+            "isBase64Encoded": True,
+        }
+    if page == "raise":
+        raise ValueError("the handler failed")
+    if page == "malformed":
+        return {"body": "no status code"}
+    if page == "mail":
+        ses = boto3.client("ses")
+        ses.send_email(
+            Source=os.environ["SENDER"],
+            Destination={"ToAddresses": [event["queryStringParameters"]["to"]]},
+            Message={
+                "Subject": {"Data": "Welcome"},
+                "Body": {"Text": {"Data": "plain text"}, "Html": {"Data": "<p>html</p>"}},
+            },
+        )
+        return _json(202, {"sent": True})
+    if page == "write":
+        table = boto3.client("dynamodb")
+        body = json.loads(event["body"])
+        table.put_item(
+            TableName=os.environ["EVENTS_TABLE"],
+            Item={
+                "pk": {"S": body["pk"]},
+                "sk": {"N": str(body["sk"])},
+                "target": {"S": body.get("target", "none")},
+            },
+        )
+        return _json(201, {"written": True})
+    return _json(404, {"message": f"the application has no page {path}"})

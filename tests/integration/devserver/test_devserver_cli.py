@@ -1,0 +1,193 @@
+"""The command line: ``python -m devserver`` stops cleanly; ``… invoke`` runs one function."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.integration.devserver.conftest import SAMPLE_TEMPLATE, a_key
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def devserver_command(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "devserver", *arguments]
+
+
+def run(*arguments: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        devserver_command(*arguments),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_invoke_prints_the_handlers_result(tmp_path):
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"anything": 1}))
+    env_vars = tmp_path / "env.json"
+    env_vars.write_text(
+        json.dumps({"Parameters": {"STAGE": "from-file"}, "Other": {"FLAVOUR": "x"}})
+    )
+
+    result = run(
+        "invoke", "Other", "--event", str(event),
+        "--template", str(SAMPLE_TEMPLATE), "--state-dir", str(tmp_path / "state"),
+        "--parameter-overrides", "Stage=qa", "--env-vars", str(env_vars),
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert output["functionName"] == "Other"
+    assert output["flavour"] == "x"  # the function's own entry of the env-vars file
+    assert output["environ"]["STAGE"] == "from-file"  # its Parameters entry, for every function
+    assert output["environ"]["IS_LOCAL"] == "no"  # Stage=qa: the condition is false
+
+
+def test_invoke_prints_lambdas_error_document_and_fails(tmp_path):
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps(
+            {
+                "resource": "/app/{proxy+}",
+                "pathParameters": {"proxy": "raise"},
+                "path": "/app/raise",
+            }
+        )
+    )
+
+    result = run(
+        "invoke", "Web", "--event", str(event),
+        "--template", str(SAMPLE_TEMPLATE), "--state-dir", str(tmp_path / "state"),
+    )  # fmt: skip
+
+    assert result.returncode == 1
+    error = json.loads(result.stdout)
+    assert (error["errorType"], error["errorMessage"]) == ("ValueError", "the handler failed")
+    assert error["stackTrace"]
+
+
+def test_invoke_uses_the_emulator_of_a_devserver_running_on_the_same_state(sample, tmp_path):
+    pk = a_key("cli")
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps(
+            {
+                "resource": "/app/{proxy+}",
+                "path": "/app/write",
+                "pathParameters": {"proxy": "write"},
+                "body": json.dumps({"pk": pk, "sk": 1}),
+            }
+        )
+    )
+
+    result = run(
+        "invoke", "Web", "--event", str(event),
+        "--template", str(SAMPLE_TEMPLATE), "--state-dir", str(sample.server.state_dir),
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["statusCode"] == 201
+    item = sample.dynamodb.get_item(TableName=sample.table, Key={"pk": {"S": pk}, "sk": {"N": "1"}})
+    assert "Item" in item
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_the_devserver_and_its_emulator(tmp_path, stop_signal):
+    state = tmp_path / "state"
+    process = subprocess.Popen(
+        devserver_command(
+            "--template",
+            str(SAMPLE_TEMPLATE),
+            "--state-dir",
+            str(state),
+            "--port",
+            "0",
+            "--emulator-port",
+            "0",
+        ),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if "Ctrl-C stops everything" in line:
+                break
+        else:
+            pytest.fail("the devserver did not start:\n" + "".join(lines))
+        emulator_pid = json.loads((state / "devserver.json").read_text())["emulator_pid"]
+        assert alive(emulator_pid)
+
+        process.send_signal(stop_signal)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    assert process.returncode == 0, output
+    assert "devserver stopped" in output
+    deadline = time.monotonic() + 10
+    while alive(emulator_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(emulator_pid)
+    assert (state / "emulator.pickle").exists()  # it snapshotted before it went
+
+
+def test_a_killed_devserver_leaves_no_emulator_behind_and_its_data_saved(tmp_path):
+    state = tmp_path / "state"
+    process = subprocess.Popen(
+        devserver_command(
+            "--template",
+            str(SAMPLE_TEMPLATE),
+            "--state-dir",
+            str(state),
+            "--port",
+            "0",
+            "--emulator-port",
+            "0",
+        ),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if "Ctrl-C stops everything" in line:
+                break
+        emulator_pid = json.loads((state / "devserver.json").read_text())["emulator_pid"]
+        process.kill()  # no chance to stop anything itself
+        process.wait(30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    deadline = time.monotonic() + 15
+    while alive(emulator_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(emulator_pid)  # its stdin closed with its parent: it stopped
+    assert (state / "emulator.pickle").exists()

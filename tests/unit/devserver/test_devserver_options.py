@@ -1,0 +1,112 @@
+"""Command-line parsing, env-vars files, chaos draws, secrets and naming."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from devserver.chaos import Chaos, ChaosSettings
+from devserver.cli import parse_parameter_overrides, run_parser
+from devserver.model import FunctionSpec
+from devserver.resources import Naming, generate_secret_string
+from devserver.runtime import lambda_environment
+from devserver.server import DevServerError, read_env_vars
+
+
+def test_parameter_overrides_take_both_forms():
+    assert parse_parameter_overrides(["Stage=local", "LogLevel=DEBUG Size=8"]) == {
+        "Stage": "local",
+        "LogLevel": "DEBUG",
+        "Size": "8",
+    }
+    assert parse_parameter_overrides(["ParameterKey=Stage,ParameterValue=dev"]) == {"Stage": "dev"}
+
+
+def test_the_run_defaults_are_those_of_make_run():
+    arguments = run_parser().parse_args([])
+    assert (arguments.port, arguments.host, arguments.poll_interval) == (3000, "127.0.0.1", 0.25)
+    assert not arguments.reset
+    assert not arguments.chaos
+
+
+def test_an_env_vars_file_has_sam_locals_format(tmp_path):
+    path = tmp_path / "env.json"
+    path.write_text(json.dumps({"Parameters": {"A": 1}, "Fn": {"B": "x"}}))
+    assert read_env_vars(path) == {"Parameters": {"A": "1"}, "Fn": {"B": "x"}}
+    path.write_text(json.dumps({"Parameters": "not a map"}))
+    with pytest.raises(DevServerError):
+        read_env_vars(path)
+
+
+def test_env_vars_override_only_variables_the_template_declares(tmp_path):
+    function = FunctionSpec(
+        logical_id="Fn",
+        name="Fn",
+        arn="arn:aws:lambda:eu-west-1:123456789012:function:Fn",
+        handler="app.lambda_handler",
+        code_dir=tmp_path,
+        layer_dirs=(),
+        runtime="python3.13",
+        timeout=3,
+        memory=128,
+        environment={"A": "template"},
+    )
+    environment = lambda_environment(
+        function,
+        region="eu-west-1",
+        endpoint_url="http://127.0.0.1:5000",
+        credentials={"AWS_ACCESS_KEY_ID": "testing"},
+        overrides={"A": "override", "UNDECLARED": "x"},
+        host_environ={"PATH": "/bin", "AWS_PROFILE": "real-account"},
+    )
+    assert environment["A"] == "override"
+    assert "UNDECLARED" not in environment
+    assert "AWS_PROFILE" not in environment  # nothing of the host's AWS setup leaks in
+    assert environment["PATH"] == "/bin"
+    assert environment["AWS_REGION"] == "eu-west-1"
+    assert environment["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5000"
+
+
+def test_chaos_draws_are_reproducible_per_function_and_seed():
+    def draws(seed, function):
+        chaos = Chaos(ChaosSettings(failure_rate=0.5, seed=seed))
+        return [chaos.draw(function) for _ in range(50)]
+
+    assert draws(1, "A") == draws(1, "A")
+    assert draws(1, "A") != draws(2, "A")
+    assert draws(1, "A") != draws(1, "B")
+    before = sum(b for b, _ in draws(1, "A"))
+    after = sum(a for _, a in draws(1, "A"))
+    assert before > 0
+    assert after > 0
+
+
+def test_chaos_leaves_api_invocations_alone_unless_asked():
+    chaos = Chaos(ChaosSettings(failure_rate=1.0))
+    assert all(chaos.draw_api("Fn") == (False, False) for _ in range(10))
+    chaos = Chaos(ChaosSettings(failure_rate=1.0, include_api=True))
+    assert all(any(chaos.draw_api("Fn")) for _ in range(10))
+
+
+def test_a_generated_secret_follows_its_specification():
+    value = generate_secret_string(
+        {
+            "SecretStringTemplate": '{"user": "app"}',
+            "GenerateStringKey": "password",
+            "PasswordLength": 24,
+            "ExcludeCharacters": "abc",
+            "ExcludePunctuation": True,
+        }
+    )
+    document = json.loads(value)
+    assert document["user"] == "app"
+    assert len(document["password"]) == 24
+    assert document["password"].isalnum()
+    assert not set("abc") & set(document["password"])
+
+
+def test_unnamed_resources_get_stable_valid_names():
+    naming = Naming("video-tutorials")
+    assert naming.name("MessageStoreTable") == "video-tutorials-MessageStoreTable"
+    assert naming.bucket("Uploads_Bucket") == "video-tutorials-uploads-bucket"
