@@ -36,7 +36,7 @@ $(SAM_ENV)/.installed:
 venv: $(BIN)/.installed
 
 run: $(BIN)/.installed
-	$(BIN)/python -m devserver $(ARGS)
+	$(BIN)/python -m devserver --invoke-at-start DemoVideosFunction $(ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -104,6 +104,13 @@ def run_parser() -> argparse.ArgumentParser:
         "--chaos-api", action="store_true", help="let chaos fail API invocations too (502s)"
     )
     parser.add_argument(
+        "--invoke-at-start",
+        action="append",
+        default=[],
+        metavar="LogicalId",
+        help="invoke this function once with an empty event when all is up (repeatable)",
+    )
+    parser.add_argument(
         "--strict",
         action="store_true",
         help="refuse to start when the template has anything the devserver does not run",
@@ -162,6 +169,7 @@ def run(argv: list[str]) -> int:
         snapshot_interval=arguments.snapshot_interval,
         chaos=chaos,
         strict=arguments.strict,
+        invoke_at_start=tuple(arguments.invoke_at_start),
     )
     stop = threading.Event()
 

@@ -308,7 +308,9 @@ class Gateway:
                 "httpMethod": method,
                 "extendedRequestId": base64.b64encode(secrets.token_bytes(12)).decode(),
                 "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-                "path": f"/{api.stage_name}{raw_path}",
+                # the devserver serves the API at its root, as a custom domain does: the
+                # path the client used has no stage in it (on execute-api it would)
+                "path": raw_path,
                 "accountId": self.account_id,
                 "protocol": "HTTP/1.1",
                 "stage": api.stage_name,

@@ -108,6 +108,8 @@ class Options:
     strict: bool = False
     serve: bool = True
     only: tuple[str, ...] | None = None
+    #: functions invoked once with an empty event when everything is up (seed data …)
+    invoke_at_start: tuple[str, ...] = ()
     clock: Callable[[], float] = time.time
 
 
@@ -181,7 +183,16 @@ class DevServer:
         self._started = True
         if self.options.serve:
             self._banner(time.monotonic() - started)
+        for function_id in self.options.invoke_at_start:
+            self._invoke_at_start(function_id)
         return self
+
+    def _invoke_at_start(self, function_id: str) -> None:
+        if self.application is None or function_id not in self.application.functions:
+            raise DevServerError(f"--invoke-at-start {function_id}: no such function")
+        result = self.invoke_result(function_id, {})
+        outcome = result.error if result.error is not None else result.value
+        self.console.line(f"invoked {function_id} at start: {json.dumps(outcome, default=str)}")
 
     def _start(self) -> None:
         options = self.options

@@ -1,0 +1,87 @@
+"""The first user journey in a real browser: Debian's Chromium driven by playwright."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+PASSWORD = "correct horse battery"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def watched(page) -> int:
+    text = page.locator(".stat").inner_text()
+    return int(re.search(r"watched (\d+) video", text).group(1))
+
+
+@pytest.mark.slow
+def test_register_log_in_record_viewings_and_log_out(site, page):
+    email = f"grace-{uuid.uuid4().hex[:8]}@example.com"
+    page.goto(site.api_url + "/")
+    before = watched(page)
+
+    page.get_by_role("link", name="Register").first.click()
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_url("**/register/registration-complete")
+
+    site.wait_idle(timeout=60)
+    (mail,) = site.sent_mail(to=email)
+    assert mail.subject == "Welcome to Video Tutorials"
+
+    page.get_by_role("main").get_by_role("link", name="Log in").click()
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(site.api_url.rstrip("/") + "/")
+    assert email in page.locator("header").inner_text()
+
+    for _ in range(3):
+        page.get_by_role("button", name="Record viewing").first.click()
+        page.wait_for_load_state()
+    site.wait_idle(timeout=60)
+    page.reload()
+    assert watched(page) == before + 3
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_load_state()
+    assert email not in page.locator("header").inner_text()
+    assert page.get_by_role("link", name="Log in").first.is_visible()

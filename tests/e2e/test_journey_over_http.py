@@ -1,0 +1,90 @@
+"""Register, receive the email, log in, record viewings, see the count, log out — over HTTP.
+
+Every request crosses the whole architecture in the devserver: application → message store →
+components → message store → aggregators → view tables → application.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+import requests
+
+PASSWORD = "correct horse battery"
+
+
+class Browser:
+    """An HTTP client that keeps cookies and sends the site's Origin, like a browser."""
+
+    def __init__(self, api_url: str) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.session = requests.Session()
+
+    def get(self, path: str) -> requests.Response:
+        return self.session.get(self.api_url + path, allow_redirects=False, timeout=30)
+
+    def post(self, path: str, form: dict[str, str] | None = None) -> requests.Response:
+        return self.session.post(
+            self.api_url + path,
+            data=form or {},
+            headers={"Origin": self.api_url},
+            allow_redirects=False,
+            timeout=30,
+        )
+
+
+def watched(page: str) -> int:
+    match = re.search(r"Viewers have watched (\d+) videos?", page)
+    assert match, "the home page shows how many videos were watched"
+    return int(match.group(1))
+
+
+@pytest.mark.slow
+def test_the_first_user_journey(site, store):
+    browser = Browser(site.api_url)
+    email = f"ada-{uuid.uuid4().hex[:8]}@example.com"
+
+    home = browser.get("/")
+    assert home.status_code == 200
+    video_ids = re.findall(r'action="/record-viewing/([0-9a-f-]{36})"', home.text)
+    assert len(video_ids) == 3  # the demo videos
+    before = watched(home.text)
+
+    form = browser.get("/register")
+    user_id = re.search(r'name="id" value="([0-9a-f-]{36})"', form.text).group(1)
+    registered = browser.post("/register", {"id": user_id, "email": email, "password": PASSWORD})
+    assert registered.status_code == 303
+    assert registered.headers["Location"] == "/register/registration-complete"
+    assert browser.get("/register/registration-complete").status_code == 200
+
+    site.wait_idle(timeout=60)
+    (mail,) = site.sent_mail(to=email)
+    assert mail.subject == "Welcome to Video Tutorials"
+    assert "/auth/log-in" in mail.text
+    identity = [m.type for m in store.read_stream(f"identity-{user_id}")]
+    assert identity == ["Registered", "RegistrationEmailSent"]
+
+    logged_in = browser.post("/auth/log-in", {"email": email, "password": PASSWORD})
+    assert logged_in.status_code == 303
+    assert logged_in.headers["Location"] == "/"
+    assert "HttpOnly" in logged_in.headers["Set-Cookie"]
+    assert [m.type for m in store.read_stream(f"authentication-{user_id}")] == ["UserLoggedIn"]
+
+    for _ in range(3):
+        assert browser.post(f"/record-viewing/{video_ids[0]}").status_code == 303
+    site.wait_idle(timeout=60)
+
+    home = browser.get("/")
+    assert watched(home.text) == before + 3
+    assert f"Signed in as <strong>{email}</strong>" in home.text
+    viewings = store.read_stream(f"viewing-{video_ids[0]}")
+    assert [v.data["userId"] for v in viewings[-3:]] == [user_id] * 3
+
+    logged_out = browser.post("/auth/log-out")
+    assert logged_out.status_code == 303
+    assert "Signed in as" not in browser.get("/").text
+
+    site.wait_idle(timeout=60)
+    assert len(site.sent_mail(to=email)) == 1  # the registration email, sent once

@@ -1,0 +1,144 @@
+"""Write events/<function>/*.json: DynamoDB stream batches as Lambda delivers them.
+
+The images are what the message store really writes (built by MessageStore on moto), so
+the samples stay true to the store's item format. Run after changing that format:
+    .venv/bin/python tools/generate_stream_events.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "layers/message_store"), str(ROOT / "layers/video_tutorials"), str(ROOT)]
+os.environ.update(AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1")
+
+USER_ID = "6a1f0c2e-8b3d-4e5f-9a7b-1c2d3e4f5a60"
+EMAIL = "ada@example.com"
+PASSWORD_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$c2FtcGxlc2FsdHNhbHQ$3J5bqf0bH1kQw2m8c1y0o0m5xj8r2Qq1m1Zl1cY6b9E"
+)
+VIDEO_ID = "4c3b6a2e-5d1f-4e8a-9b7c-0a1d2e3f4a51"
+TRACE_ID = "0d4c9a6e-2f1b-4c3d-8e7f-5a6b7c8d9e01"
+STREAM_ARN = (
+    "arn:aws:dynamodb:us-east-1:123456789012:table/video-tutorials-MessageStoreTable"
+    "/stream/2026-11-27T00:00:00.000"
+)
+
+
+def main() -> None:
+    from moto import mock_aws
+
+    from devserver.resources import create_tables
+    from devserver.template import Intrinsics, load_template, parameter_defaults
+    from message_store import MessageStore, Metadata, aws
+    from video_tutorials.contracts import identity, send_email
+    from video_tutorials.contracts.video_publishing import VideoNamed, VideoPublished, video_stream
+    from video_tutorials.contracts.viewing import VideoViewed, viewing_stream
+
+    with mock_aws():
+        template = load_template()
+        names = create_tables(
+            aws.client("dynamodb"),
+            template,
+            lambda logical_id: f"samples-{logical_id}",
+            Intrinsics(refs={**parameter_defaults(template), "AWS::StackName": "samples"}),
+        )
+        store = MessageStore(names["MessageStoreTable"], settle_window=0)
+        metadata = Metadata(trace_id=TRACE_ID, user_id=USER_ID)
+        email_id = identity.registration_email_id(USER_ID)
+
+        register = identity.Register(user_id=USER_ID, email=EMAIL, password_hash=PASSWORD_HASH)
+        store.write(identity.command_stream(USER_ID), register.to_message(metadata))
+        registered = identity.Registered(user_id=USER_ID, email=EMAIL, password_hash=PASSWORD_HASH)
+        store.write(identity.identity_stream(USER_ID), registered.to_message(metadata))
+        command = store.read_stream(identity.command_stream(USER_ID))[0]
+        fields = {
+            "email_id": email_id,
+            "to": EMAIL,
+            "subject": "Welcome to Video Tutorials",
+            "text": "Welcome!",
+            "html": "<p>Welcome!</p>",
+        }
+        send = (
+            send_email.Send(**fields)
+            .to_message(Metadata(origin_stream_name=identity.identity_stream(USER_ID)))
+            .follow(command)
+        )
+        store.write(send_email.command_stream(email_id), send)
+        sent_from = store.read_stream(send_email.command_stream(email_id))[0]
+        store.write(
+            send_email.email_stream(email_id),
+            send_email.Sent(**fields).to_message().follow(sent_from),
+        )
+        published = VideoPublished(
+            owner_id=USER_ID,
+            source_uri=f"s3://videos/{VIDEO_ID}.mp4",
+            transcoded_uri=f"s3://videos/t/{VIDEO_ID}.mp4",
+            video_id=VIDEO_ID,
+        )
+        store.write(video_stream(VIDEO_ID), published.to_message(metadata))
+        store.write(
+            video_stream(VIDEO_ID), VideoNamed(video_id=VIDEO_ID, name="Intro").to_message(metadata)
+        )
+        for _ in range(2):
+            store.write(
+                viewing_stream(VIDEO_ID),
+                VideoViewed(user_id=USER_ID, video_id=VIDEO_ID).to_message(metadata),
+            )
+
+        def items(stream: str) -> list[dict]:
+            return store.client.query(
+                TableName=store.table_name,
+                KeyConditionExpression="streamName = :s",
+                ExpressionAttributeValues={":s": {"S": stream}},
+                ConsistentRead=True,
+            )["Items"]
+
+        samples = {
+            "identity_component/register.json": items(identity.command_stream(USER_ID)),
+            "identity_component/registered.json": items(identity.identity_stream(USER_ID)),
+            "identity_component/sent.json": items(send_email.email_stream(email_id)),
+            "send_email_component/send.json": items(send_email.command_stream(email_id)),
+            "home_page_aggregator/viewings-and-publishing.json": (
+                items(video_stream(VIDEO_ID)) + items(viewing_stream(VIDEO_ID))
+            ),
+            "user_credentials_aggregator/registered.json": items(identity.identity_stream(USER_ID)),
+        }
+    sequence = 4_000_000_000_000_000_000
+    for path, batch in samples.items():
+        records = []
+        for item in batch:
+            sequence += 100
+            records.append(
+                {
+                    "eventID": f"{sequence:x}",
+                    "eventName": "INSERT",
+                    "eventVersion": "1.1",
+                    "eventSource": "aws:dynamodb",
+                    "awsRegion": "us-east-1",
+                    "dynamodb": {
+                        "ApproximateCreationDateTime": 1795814100,
+                        "Keys": {"streamName": item["streamName"], "position": item["position"]},
+                        "NewImage": item,
+                        "SequenceNumber": str(sequence),
+                        "SizeBytes": len(json.dumps(item)),
+                        "StreamViewType": "NEW_IMAGE",
+                    },
+                    "eventSourceARN": STREAM_ARN,
+                }
+            )
+        target = ROOT / "events" / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps({"Records": records}, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {target.relative_to(ROOT)} ({len(records)} records)")
+    demo = ROOT / "events/demo_videos/invoke.json"
+    demo.parent.mkdir(parents=True, exist_ok=True)
+    demo.write_text("{}\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
