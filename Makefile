@@ -81,7 +81,7 @@ openapi: $(BIN)/.installed
 	PYTHONPATH=layers/message_store:layers/video_tutorials $(BIN)/python -m video_tutorials.applications.openapi docs/openapi
 
 bench: $(BIN)/.installed
-	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
+	@for script in benchmarks/[!_]*.py; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
 
 clean:
 	rm -rf .aws-sam .pytest_cache .ruff_cache

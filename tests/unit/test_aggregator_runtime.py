@@ -37,8 +37,19 @@ def test_a_batch_is_saved_once_with_the_positions_it_applied(aggregator, streams
     assert views.saves == 1
     assert views.items["a"].state == 3
     assert views.items["a"].positions == {"thing-a": 2}
-    assert views.items["b"].state == 0  # an unhandled type still moves the position on
-    assert views.items["b"].positions == {"thing-b": 0}
+    assert "b" not in views.items  # nothing it handles: nothing to write
+
+
+def test_skipped_messages_are_read_again_when_the_stream_moves_on(aggregator, streams, views):
+    ignored = streams.add("thing-a", "Ignored")
+    aggregator.apply([ignored])
+    counted = streams.add("thing-a", "Counted")
+
+    aggregator.apply([counted])
+
+    assert views.items["a"].state == 1
+    assert views.items["a"].positions == {"thing-a": 1}
+    assert streams.reads == [("thing-a", 0, 1)]
 
 
 def test_messages_at_or_below_the_applied_position_are_skipped(aggregator, streams, views):

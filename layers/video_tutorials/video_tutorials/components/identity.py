@@ -134,16 +134,18 @@ class IdentityHandlers:
         self.store.write(stream, event.to_message().follow(message), expected_version=version)
 
     def _reserve_email(self, command: contract.Register, message: Message) -> bool:
-        """True when the address is (now) this user's: the first reservation wins."""
+        """True when the address is (now) this user's: the first reservation wins.
+
+        The write at ``expected_version=-1`` is the guard: only when it finds the address
+        reserved already is the reservation read, to see whose it is (ours, on a retry).
+        """
         stream = contract.email_stream(command.email)
-        reservation, _ = self.store.fetch(stream, reservation_projection)
-        if reservation.user_id is None:
-            reserved = contract.EmailReserved(user_id=command.user_id, email=command.email)
-            try:
-                self.store.write(stream, reserved.to_message().follow(message), expected_version=-1)
-                return True
-            except VersionConflictError:
-                reservation, _ = self.store.fetch(stream, reservation_projection)
+        reserved = contract.EmailReserved(user_id=command.user_id, email=command.email)
+        try:
+            self.store.write(stream, reserved.to_message().follow(message), expected_version=-1)
+            return True
+        except VersionConflictError:
+            reservation, _ = self.store.fetch(stream, reservation_projection)
         return reservation.user_id == command.user_id
 
     # Registered -> Send (the welcome email)
