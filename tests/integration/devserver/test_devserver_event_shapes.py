@@ -96,8 +96,13 @@ def test_the_proxy_event_has_api_gateways_values_for_the_same_request(echoed):
     ):
         assert echoed[key] == REFERENCE[key], key
     context, expected = echoed["requestContext"], REFERENCE["requestContext"]
-    for key in ("accountId", "stage", "path", "resourcePath", "httpMethod", "protocol"):
+    for key in ("accountId", "stage", "resourcePath", "httpMethod", "protocol"):
         assert context[key] == expected[key], key
+    # The one deliberate difference: the devserver serves the API at its root, like a custom
+    # domain, so requestContext.path is the path the client sent, without the stage that
+    # API Gateway's own execute-api domain puts in front ("/prod/path/to/resource").
+    assert expected["path"] == f"/{expected['stage']}{REFERENCE['path']}"
+    assert context["path"] == REFERENCE["path"]
     for key in ("sourceIp", "userAgent"):
         assert context["identity"][key] == expected["identity"][key], key
     # API Gateway's greedy parameter has no leading slash (the SAM sample's has one)
