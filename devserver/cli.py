@@ -179,10 +179,7 @@ def run(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     server = DevServer(options)
-    try:
-        server.start()
-    except (DevServerError, TemplateError) as exc:
-        print(f"devserver: {exc}", file=sys.stderr)
+    if not _started(server):
         return 2
     try:
         while not stop.wait(0.5):
@@ -194,6 +191,16 @@ def run(argv: list[str]) -> int:
         server.console.line("stopping …")
         server.stop()
     return 0
+
+
+def _started(server: DevServer) -> bool:
+    """Start ``server``; on a template or start-up error say why and return False."""
+    try:
+        server.start()
+    except (DevServerError, TemplateError) as exc:
+        print(f"devserver: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _running_endpoint(state_dir: Path) -> str | None:
@@ -236,10 +243,7 @@ def invoke(argv: list[str]) -> int:
         arguments.create_resources = True
         overrides["state_dir"] = None
     server = DevServer(_options(arguments, **overrides))
-    try:
-        server.start()
-    except (DevServerError, TemplateError) as exc:
-        print(f"devserver: {exc}", file=sys.stderr)
+    if not _started(server):
         return 2
     try:
         result = server.invoke_result(arguments.function, event)

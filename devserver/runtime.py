@@ -132,15 +132,8 @@ def _log_stream_name() -> str:
     return f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}"
 
 
-class FunctionOutput(io.TextIOBase):
-    """A function's stdout/stderr: complete lines go to the sink and the current log."""
-
-    def __init__(self, function_id: str, sink: LineSink) -> None:
-        super().__init__()
-        self.function_id = function_id
-        self.sink = sink
-        self.lines: list[str] | None = None
-        self._partial = ""
+class _LambdaTextStream(io.TextIOBase):
+    """A writable UTF-8 text stream that is not a terminal, as a function's output on Lambda."""
 
     @property
     def encoding(self) -> str:  # type: ignore[override]
@@ -154,6 +147,17 @@ class FunctionOutput(io.TextIOBase):
     def isatty(self) -> bool:
         """Never a terminal (Lambda's output is not)."""
         return False
+
+
+class FunctionOutput(_LambdaTextStream):
+    """A function's stdout/stderr: complete lines go to the sink and the current log."""
+
+    def __init__(self, function_id: str, sink: LineSink) -> None:
+        super().__init__()
+        self.function_id = function_id
+        self.sink = sink
+        self.lines: list[str] | None = None
+        self._partial = ""
 
     def write(self, text: str) -> int:
         """Buffer text; pass each complete line on."""
@@ -175,7 +179,7 @@ class FunctionOutput(io.TextIOBase):
         self.sink(self.function_id, line)
 
 
-class _OutputRouter(io.TextIOBase):
+class _OutputRouter(_LambdaTextStream):
     """``sys.stdout``/``sys.stderr`` during invocations: writes go to the running function.
 
     One object for all functions, because loggers keep the stream they were given at import
@@ -188,19 +192,6 @@ class _OutputRouter(io.TextIOBase):
         super().__init__()
         self.current: FunctionOutput | None = None
         self.fallback = fallback
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        """Text is UTF-8, as on Lambda."""
-        return "utf-8"
-
-    def writable(self) -> bool:
-        """Always writable."""
-        return True
-
-    def isatty(self) -> bool:
-        """Never a terminal (Lambda's output is not)."""
-        return False
 
     def write(self, text: str) -> int:
         """Write to the running function's output."""

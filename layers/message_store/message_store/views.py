@@ -7,7 +7,7 @@ domain half says how a view item's state maps to attributes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from . import aws
@@ -96,6 +96,20 @@ class DynamoViewRepository(Generic[S]):
                     )
                 request = response.get("UnprocessedKeys") or {}
         return found
+
+    def query(self, **request: Any) -> Iterator[dict[str, Any]]:
+        """Every item of a query of this table (page after page), as plain values."""
+        request["TableName"] = self.table_name
+        while True:
+            try:
+                response = self.client.query(**request)
+            except Exception as exc:
+                raise ViewUnavailableError(f"{self.table_name}: {error_code(exc) or exc}") from exc
+            for item in response.get("Items", []):
+                yield decode_attributes(item)
+            if not response.get("LastEvaluatedKey"):
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def put_request(self, before: ViewItem[S], after: ViewItem[S]) -> dict[str, Any]:
         """The conditional ``Put`` of ``after`` (usable alone or in a transaction)."""

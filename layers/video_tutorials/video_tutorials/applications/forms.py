@@ -39,6 +39,17 @@ def check_email(value: str) -> str:
     return email
 
 
+def check_password(value: str, *, missing: str, too_short: str, too_long: str) -> str:
+    """The password if it has 8 to 128 characters, else the sentence for what is wrong."""
+    if not value:
+        raise PydanticCustomError("password_missing", missing)
+    if len(value) < MIN_LENGTH:
+        raise PydanticCustomError("password_too_short", too_short)
+    if len(value) > MAX_LENGTH:
+        raise PydanticCustomError("password_too_long", too_long)
+    return value
+
+
 def check_uuid(value: str) -> str:
     """A UUID in its canonical form (lower case, hyphens)."""
     try:
@@ -75,17 +86,12 @@ class RegistrationForm(BaseModel):
     @field_validator("password")
     @classmethod
     def _password(cls, value: str) -> str:
-        if not value:
-            raise PydanticCustomError("password_missing", "Choose a password.")
-        if len(value) < MIN_LENGTH:
-            raise PydanticCustomError(
-                "password_too_short", f"Choose a password of at least {MIN_LENGTH} characters."
-            )
-        if len(value) > MAX_LENGTH:
-            raise PydanticCustomError(
-                "password_too_long", f"A password has at most {MAX_LENGTH} characters."
-            )
-        return value
+        return check_password(
+            value,
+            missing="Choose a password.",
+            too_short=f"Choose a password of at least {MIN_LENGTH} characters.",
+            too_long=f"A password has at most {MAX_LENGTH} characters.",
+        )
 
 
 class LogInForm(BaseModel):
@@ -108,14 +114,9 @@ class LogInForm(BaseModel):
     @field_validator("password")
     @classmethod
     def _password(cls, value: str) -> str:
-        if not value:
-            raise PydanticCustomError("password_missing", "Enter your password.")
-        if len(value) < MIN_LENGTH:
-            raise PydanticCustomError(
-                "password_too_short", f"Passwords have at least {MIN_LENGTH} characters."
-            )
-        if len(value) > MAX_LENGTH:
-            raise PydanticCustomError(
-                "password_too_long", f"Passwords have at most {MAX_LENGTH} characters."
-            )
-        return value
+        return check_password(
+            value,
+            missing="Enter your password.",
+            too_short=f"Passwords have at least {MIN_LENGTH} characters.",
+            too_long=f"Passwords have at most {MAX_LENGTH} characters.",
+        )

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from message_store.aggregator import ViewItem
-from message_store.aws import error_code
-from message_store.views import DynamoViewRepository, ViewUnavailableError, decode_attributes
+from message_store.views import DynamoViewRepository
 
 PAGE_ID = "home"
 SUMMARY_ID = "summary"
@@ -81,25 +80,14 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
         """The whole page: one query of the home partition (eventually consistent)."""
         total = 0
         videos: list[VideoSummary] = []
-        request: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "pageId = :page",
-            "ExpressionAttributeValues": {":page": {"S": PAGE_ID}},
-        }
-        while True:
-            try:
-                response = self.client.query(**request)
-            except Exception as exc:
-                raise ViewUnavailableError(f"{self.table_name}: {error_code(exc) or exc}") from exc
-            for raw in response.get("Items", []):
-                values = decode_attributes(raw)
-                if values["itemId"] == SUMMARY_ID:
-                    total = int(values.get("videosWatched", 0))
-                else:
-                    videos.append(_from_attributes(values))
-            if not response.get("LastEvaluatedKey"):
-                break
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for values in self.query(
+            KeyConditionExpression="pageId = :page",
+            ExpressionAttributeValues={":page": {"S": PAGE_ID}},
+        ):
+            if values["itemId"] == SUMMARY_ID:
+                total = int(values.get("videosWatched", 0))
+            else:
+                videos.append(_from_attributes(values))
         videos.sort(key=lambda v: (not v.published, -v.views, v.name or "", v.video_id))
         return HomePage(videos_watched=total, videos=videos)
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from message_store.aws import error_code
-from message_store.views import DynamoViewRepository, ViewUnavailableError, decode_attributes
+from message_store.views import DynamoViewRepository
 
 EMAIL_INDEX = "email-index"
 
@@ -53,15 +52,11 @@ class UserCredentialsViews(DynamoViewRepository[UserCredentials]):
 
     def find_by_email(self, email: str) -> UserCredentials | None:
         """The registered user with this (normalised) email, or ``None``."""
-        try:
-            response = self.client.query(
-                TableName=self.table_name,
-                IndexName=EMAIL_INDEX,
-                KeyConditionExpression="email = :email",
-                ExpressionAttributeValues={":email": {"S": email}},
-                Limit=1,
-            )
-        except Exception as exc:
-            raise ViewUnavailableError(f"{self.table_name}: {error_code(exc) or exc}") from exc
-        items = response.get("Items", [])
-        return _from_attributes(decode_attributes(items[0])) if items else None
+        found = self.query(
+            IndexName=EMAIL_INDEX,
+            KeyConditionExpression="email = :email",
+            ExpressionAttributeValues={":email": {"S": email}},
+            Limit=1,
+        )
+        values = next(found, None)
+        return _from_attributes(values) if values is not None else None
