@@ -330,6 +330,9 @@ class Runtime:
         self.lock = threading.Lock()
         self.invocations = 0
         self.in_flight = 0
+        #: invocations that have returned: what ``wait_idle`` counts (a started one may
+        #: still be about to write)
+        self.completed = 0
         self._counter_lock = threading.Lock()
         self._watchdog = _Watchdog()
         self.sandboxes = {
@@ -414,6 +417,7 @@ class Runtime:
         finally:
             with self._counter_lock:
                 self.in_flight -= 1
+                self.completed += 1
 
     def _run(
         self,

@@ -484,7 +484,9 @@ class DevServer:
         assert self.runtime is not None
         deadline = time.monotonic() + timeout
         while True:
-            mark = self.runtime.invocations
+            # Count finished invocations, not started ones: an invocation running while the
+            # streams are read may write after the read, and must cause another round.
+            mark = self.runtime.completed
             for tail in self.tails.values():
                 tail.sync(deadline)
             while not all(p.idle() for p in self.pollers) or self.runtime.in_flight:
@@ -498,7 +500,7 @@ class DevServer:
                         f"not idle after {timeout:.0f} s: {', '.join(busy) or 'requests in flight'}"
                     )
                 time.sleep(0.005)
-            if self.runtime.invocations == mark and self.runtime.in_flight == 0:
+            if self.runtime.completed == mark and self.runtime.in_flight == 0:
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError(f"still invoking functions after {timeout:.0f} s")

@@ -12,6 +12,8 @@ import uuid
 import pytest
 import requests
 
+from .conftest import the_mail_to
+
 PASSWORD = "correct horse battery"
 
 
@@ -59,8 +61,7 @@ def test_the_first_user_journey(site, store):
     assert registered.headers["Location"] == "/register/registration-complete"
     assert browser.get("/register/registration-complete").status_code == 200
 
-    site.wait_idle(timeout=60)
-    (mail,) = site.sent_mail(to=email)
+    mail = the_mail_to(site, email)
     assert mail.subject == "Welcome to Video Tutorials"
     assert "/auth/log-in" in mail.text
     identity = [m.type for m in store.read_stream(f"identity-{user_id}")]

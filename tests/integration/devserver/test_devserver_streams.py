@@ -164,3 +164,24 @@ def test_records_older_than_the_maximum_age_go_to_the_dead_letter_queue(sample):
     assert dead["requestContext"]["condition"] == "RecordAgeExceeded"
     assert dead["DDBStreamBatchInfo"]["batchSize"] == 1
     assert sample.log.deliveries("AgedConsumer", pk)[-1] == keys(pk, 1)
+
+
+def test_wait_idle_waits_for_what_a_running_handler_writes(sample):
+    import threading
+
+    import requests
+
+    pk = a_key("late")
+    sample.server.wait_idle()
+    request = threading.Thread(
+        target=requests.get,
+        args=(f"{sample.server.api_url}/app/write-later",),
+        kwargs={"params": {"pk": pk}, "timeout": 15},
+    )
+    request.start()
+    sample.wait_for(lambda: sample.server.runtime.in_flight)  # the handler is running
+
+    sample.server.wait_idle()  # began before the handler wrote
+
+    request.join()
+    assert sample.log.deliveries("PartialConsumer", pk) == [keys(pk, 0)]

@@ -46,6 +46,17 @@ def lambda_handler(event, context):
             "body": base64.b64encode(bytes(range(256))).decode(),
             "isBase64Encoded": True,
         }
+    if page == "write-later":
+        # writes only after a while: wait_idle must wait for what a running handler writes
+        import time
+
+        time.sleep(0.5)
+        pk = event["queryStringParameters"]["pk"]
+        boto3.client("dynamodb").put_item(
+            TableName=os.environ["EVENTS_TABLE"],
+            Item={"pk": {"S": pk}, "sk": {"N": "0"}, "target": {"S": "partial"}},
+        )
+        return _json(200, {"written": pk})
     if page == "raise":
         raise ValueError("the handler failed")
     if page == "malformed":
