@@ -110,10 +110,9 @@ def test_invoke_uses_the_emulator_of_a_devserver_running_on_the_same_state(sampl
     assert "Item" in item
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
-def test_a_signal_stops_the_devserver_and_its_emulator(tmp_path, stop_signal):
-    state = tmp_path / "state"
-    process = subprocess.Popen(
+def start_sample_devserver(state):
+    """``python -m devserver`` on the sample template, free ports, its output piped."""
+    return subprocess.Popen(
         devserver_command(
             "--template",
             str(SAMPLE_TEMPLATE),
@@ -129,6 +128,12 @@ def test_a_signal_stops_the_devserver_and_its_emulator(tmp_path, stop_signal):
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_the_devserver_and_its_emulator(tmp_path, stop_signal):
+    state = tmp_path / "state"
+    process = start_sample_devserver(state)
     try:
         assert process.stdout is not None
         lines = []
@@ -158,22 +163,7 @@ def test_a_signal_stops_the_devserver_and_its_emulator(tmp_path, stop_signal):
 
 def test_a_killed_devserver_leaves_no_emulator_behind_and_its_data_saved(tmp_path):
     state = tmp_path / "state"
-    process = subprocess.Popen(
-        devserver_command(
-            "--template",
-            str(SAMPLE_TEMPLATE),
-            "--state-dir",
-            str(state),
-            "--port",
-            "0",
-            "--emulator-port",
-            "0",
-        ),
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_sample_devserver(state)
     try:
         assert process.stdout is not None
         for line in process.stdout:
