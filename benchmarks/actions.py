@@ -619,7 +619,7 @@ class System:
         from message_store import MessageStore
         from message_store import aws as aws_clients
         from message_store.settings import message_store_settings
-        from message_store.web import sessions
+        from webglue import sessions
 
         message_store_settings.cache_clear()
         aws_clients.reset_clients()

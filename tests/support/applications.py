@@ -14,12 +14,12 @@ from argon2 import PasswordHasher
 
 from message_store import Message, MessageStoreUnavailableError, VersionConflictError
 from message_store.views import ViewUnavailableError
-from message_store.web import SessionCookies, SessionSecret, SessionSigner, WebConfig
 from video_tutorials.applications.pages import Pages
 from video_tutorials.applications.passwords import Passwords
 from video_tutorials.applications.site import Site
 from video_tutorials.views.home_page import HomePage, VideoSummary
 from video_tutorials.views.user_credentials import UserCredentials
+from webglue import SessionCookies, SessionSecret, SessionSigner, WebConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "a-session-secret-of-the-tests-0123456789abcdef"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from message_store.web import field_errors
 from video_tutorials.applications.forms import LogInForm, RegistrationForm
+from webglue import field_errors
 
 USER_ID = "0b6a8c1e-3f2d-4c5b-9a7e-1d2c3b4a5f60"
 

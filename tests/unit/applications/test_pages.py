@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from message_store.web import ErrorPage, Session, WebRequest
 from tests.support.applications import a_site, page_text
 from video_tutorials.applications.pages import Pages
 from video_tutorials.views.home_page import HomePage, VideoSummary
+from webglue import ErrorPage, Session, WebRequest
 
 
 class LoggedIn(WebRequest):

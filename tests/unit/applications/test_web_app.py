@@ -12,9 +12,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Form, Path
 
 from message_store import InvalidStreamNameError, MessageStoreUnavailableError, VersionConflictError
-from message_store.web import ErrorPage, SessionSecretUnavailableError, WebApp, WebConfig
 from tests.support.applications import header, page_text
 from tests.support.factories import an_api_request
+from webglue import ErrorPage, SessionSecretUnavailableError, WebApp, WebConfig
 
 
 class RecordingLogger(logging.LoggerAdapter):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from message_store.web import normalise_origin, origin_allowed
+from webglue import normalise_origin, origin_allowed
 
 HOST = "abc.execute-api.us-east-1.amazonaws.com"
 

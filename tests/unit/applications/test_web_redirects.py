@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from message_store.web import location_header, safe_next_path
+from webglue import location_header, safe_next_path
 
 
 @pytest.mark.parametrize(

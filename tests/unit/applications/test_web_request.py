@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from message_store.web import WebRequest, base_path_of, parse_cookies, single_value_headers
 from tests.support.factories import an_api_request
+from webglue import WebRequest, base_path_of, parse_cookies, single_value_headers
 
 
 @pytest.mark.parametrize(

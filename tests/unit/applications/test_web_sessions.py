@@ -8,14 +8,14 @@ from datetime import timedelta
 
 import pytest
 
-from message_store.web import (
+from tests.support.applications import SECRET, FixedClock, cookie_attributes
+from webglue import (
     Session,
     SessionCookies,
     SessionSecret,
     SessionSecretUnavailableError,
     SessionSigner,
 )
-from tests.support.applications import SECRET, FixedClock, cookie_attributes
 
 OTHER_SECRET = "another-secret-that-is-long-enough-0123456789"
 

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Form, Query
 from pydantic import ValidationError
 
-from message_store.web import WebApp, field_errors, safe_next_path
+from webglue import WebApp, field_errors, safe_next_path
 
 from ..contracts.authentication import UserLoggedIn, UserLoginFailed, authentication_stream
 from ..contracts.identity import normalise_email

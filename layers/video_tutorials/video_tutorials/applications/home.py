@@ -13,7 +13,7 @@ from uuid import UUID
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from message_store.web import WebApp
+from webglue import WebApp
 
 from ..contracts.viewing import VideoViewed, viewing_stream
 from .ports import HomePageSource, MessageWriter

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from message_store import MessageStore
-from message_store.web import SessionCookies, SessionSecret, SessionSigner, WebApp, WebConfig
+from webglue import SessionCookies, SessionSecret, SessionSigner, WebApp, WebConfig
 
 from ..views.home_page import HomePageViews
 from ..views.user_credentials import UserCredentialsViews

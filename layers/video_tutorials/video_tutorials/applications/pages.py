@@ -6,7 +6,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from message_store.web import ErrorPage, WebRequest
+from webglue import ErrorPage, WebRequest
 
 SITE_NAME = "Video Tutorials"
 

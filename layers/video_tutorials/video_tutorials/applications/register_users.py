@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Form
 from pydantic import ValidationError
 
 from message_store import VersionConflictError
-from message_store.web import WebApp, field_errors
+from webglue import WebApp, field_errors
 
 from ..contracts.identity import Register, command_stream, normalise_email
 from .forms import EMAIL_MAX_LENGTH, RegistrationForm

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from message_store.web import SessionCookies, SessionSecret, SessionSigner, WebApp, WebConfig
+from webglue import SessionCookies, SessionSecret, SessionSigner, WebApp, WebConfig
 
 from ..settings import ApplicationSettings
 from .pages import Pages

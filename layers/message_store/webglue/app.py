@@ -32,7 +32,12 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.shared.cookies import Cookie
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
-from ..errors import MessageStoreError, MessageStoreUnavailableError, VersionConflictError
+from message_store.errors import (
+    MessageStoreError,
+    MessageStoreUnavailableError,
+    VersionConflictError,
+)
+
 from .forms import FORM_CONTENT_TYPE, FormBodyError, parse_form
 from .origins import origin_allowed
 from .request import WebRequest

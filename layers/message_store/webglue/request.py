@@ -8,7 +8,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..message import Metadata
+from message_store.message import Metadata
+
 from .sessions import Session, SessionCookies, SessionSecretUnavailableError
 
 # A base path is made of plain path segments: it goes into every link and redirect.

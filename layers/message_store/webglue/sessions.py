@@ -21,7 +21,7 @@ from typing import Any
 
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
-from .. import aws
+from message_store import aws
 
 #: Secrets shorter than this are refused: HMAC-SHA256 wants 256 bits of key material.
 MIN_SECRET_LENGTH = 32
