@@ -1,4 +1,6 @@
-"""Write events/<function>/*.json: DynamoDB stream batches as Lambda delivers them.
+"""Write events/<function>/*.json: the batches Lambda delivers to each consumer, in both
+topologies — DynamoDB stream records (``Streams``) and SQS records from a consumer's FIFO
+queue, carrying what the relay publishes (``Queues``) — and the relay's own stream batch.
 
 The images are what the message store really writes (built by MessageStore on moto), so
 the samples stay true to the store's item format. Run after changing that format:
@@ -7,9 +9,11 @@ the samples stay true to the store's item format. Run after changing that format
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,12 +33,24 @@ STREAM_ARN = (
 )
 
 
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:video-tutorials-{function}-queue.fifo"
+
+
+def write(path: str, records: list[dict]) -> None:
+    target = ROOT / "events" / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({"Records": records}, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {target.relative_to(ROOT)} ({len(records)} records)")
+
+
 def main() -> None:
     from moto import mock_aws
 
     from devserver.resources import create_tables
     from devserver.template import Intrinsics, load_template, parameter_defaults
     from message_store import MessageStore, Metadata, aws
+    from message_store.item import message_from_item
+    from message_store.relay import publish_entry
     from video_tutorials.contracts import identity, send_email
     from video_tutorials.contracts.video_publishing import VideoNamed, VideoPublished, video_stream
     from video_tutorials.contracts.viewing import VideoViewed, viewing_stream
@@ -108,7 +124,55 @@ def main() -> None:
             ),
             "user_credentials_aggregator/registered.json": items(identity.identity_stream(USER_ID)),
         }
+        every_item = {
+            (item["streamName"]["S"], item["position"]["N"]): item
+            for batch in samples.values()
+            for item in batch
+        }
+        samples["relay/stream-batch.json"] = sorted(
+            every_item.values(), key=lambda item: item["globalPosition"]["S"]
+        )
+        queue_samples = {
+            path.replace("/", "/queue-", 1): [message_from_item(item) for item in batch]
+            for path, batch in samples.items()
+            if not path.startswith("relay/")
+        }
     sequence = 4_000_000_000_000_000_000
+    for path, messages in queue_samples.items():
+        records = []
+        for message in messages:
+            sequence += 100
+            entry = publish_entry("0", message)
+            records.append(
+                {
+                    "messageId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{path}#{sequence}")),
+                    "receiptHandle": f"AQEB{sequence:x}",
+                    "body": entry["Message"],
+                    "attributes": {
+                        "ApproximateReceiveCount": "1",
+                        "SentTimestamp": "1795814100000",
+                        "SequenceNumber": str(sequence),
+                        "MessageGroupId": entry["MessageGroupId"],
+                        "SenderId": "AROAEXAMPLE:relay",
+                        "MessageDeduplicationId": entry["MessageDeduplicationId"],
+                        "ApproximateFirstReceiveTimestamp": "1795814100010",
+                    },
+                    "messageAttributes": {
+                        name: {
+                            "stringValue": value["StringValue"],
+                            "stringListValues": [],
+                            "binaryListValues": [],
+                            "dataType": "String",
+                        }
+                        for name, value in entry["MessageAttributes"].items()
+                    },
+                    "md5OfBody": hashlib.md5(entry["Message"].encode()).hexdigest(),  # noqa: S324
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": QUEUE_ARN.format(function=path.split("/")[0]),
+                    "awsRegion": "us-east-1",
+                }
+            )
+        write(path, records)
     for path, batch in samples.items():
         records = []
         for item in batch:
@@ -131,10 +195,7 @@ def main() -> None:
                     "eventSourceARN": STREAM_ARN,
                 }
             )
-        target = ROOT / "events" / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps({"Records": records}, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {target.relative_to(ROOT)} ({len(records)} records)")
+        write(path, records)
     demo = ROOT / "events/demo_videos/invoke.json"
     demo.parent.mkdir(parents=True, exist_ok=True)
     demo.write_text("{}\n", encoding="utf-8")

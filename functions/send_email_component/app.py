@@ -6,17 +6,22 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from message_store import MessageStore
+from message_store.skips import SkippedMessagesTable
 from video_tutorials.components.mailer import SesMailer
-from video_tutorials.components.send_email import send_email_component
+from video_tutorials.components.send_email import Dependencies, send_email_component
 from video_tutorials.settings import SendEmailComponentSettings
 
 settings = SendEmailComponentSettings()
 logger = Logger()
-component = send_email_component(
-    MessageStore(settings.message_store_table), SesMailer(settings.email_sender), logger=logger
+consumer = send_email_component.bind(
+    Dependencies(
+        MessageStore(settings.message_store_table), SesMailer(settings.email_sender), logger
+    ),
+    logger=logger,
+    skips=SkippedMessagesTable(settings.skipped_messages_table),
 )
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return dict(component.handle_event(event))
+    return dict(consumer.handle_event(event))

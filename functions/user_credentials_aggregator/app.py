@@ -6,19 +6,21 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from message_store import MessageStore
+from message_store.skips import SkippedMessagesTable
 from video_tutorials.aggregators.user_credentials import user_credentials_aggregator
 from video_tutorials.settings import UserCredentialsAggregatorSettings
 from video_tutorials.views.user_credentials import UserCredentialsViews
 
 settings = UserCredentialsAggregatorSettings()
 logger = Logger()
-aggregator = user_credentials_aggregator(
-    MessageStore(settings.message_store_table),
-    UserCredentialsViews(settings.user_credentials_view_table),
+consumer = user_credentials_aggregator.bind(
+    views=UserCredentialsViews(settings.user_credentials_view_table),
+    store=MessageStore(settings.message_store_table),
     logger=logger,
+    skips=SkippedMessagesTable(settings.skipped_messages_table),
 )
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return dict(aggregator.handle_event(event))
+    return dict(consumer.handle_event(event))

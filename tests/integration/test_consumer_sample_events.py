@@ -1,4 +1,5 @@
-"""The stream-batch samples of events/ replayed through their functions (`sam local invoke -e`)."""
+"""The consumer samples of events/ replayed through their functions (`sam local invoke -e`):
+each consumer's batch in both topologies (DynamoDB stream records, SQS records), the relay's."""
 
 from __future__ import annotations
 
@@ -20,15 +21,40 @@ def sample(path: str) -> dict:
     return json.loads((ROOT / "events" / path).read_text())
 
 
+@pytest.fixture(params=["", "queue-"], ids=["streams", "queues"])
+def shape(request):
+    """The file-name prefix of a sample's topology: stream records, or SQS records."""
+    return request.param
+
+
 @pytest.fixture
-def invoke(tables, monkeypatch):
+def topic(aws):
+    """The message topic, with one FIFO queue subscribed to all it carries."""
+    sns = boto3.client("sns", region_name="us-east-1")
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    arn = sns.create_topic(Name="messages.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    url = sqs.create_queue(QueueName="all.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    sns.subscribe(
+        TopicArn=arn,
+        Protocol="sqs",
+        Endpoint=queue_arn["Attributes"]["QueueArn"],
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    return arn
+
+
+@pytest.fixture
+def invoke(tables, topic, monkeypatch):
     environment = {
         "STAGE": "local",
         "MESSAGE_STORE_TABLE": tables["MessageStoreTable"],
         "HOME_PAGE_VIEW_TABLE": tables["HomePageViewTable"],
         "USER_CREDENTIALS_VIEW_TABLE": tables["UserCredentialsViewTable"],
+        "SKIPPED_MESSAGES_TABLE": tables["SkippedMessagesTable"],
         "EMAIL_SENDER": SENDER,
         "SETTLE_WINDOW_SECONDS": "0",
+        "MESSAGE_TOPIC_ARN": topic,
     }
 
     def run(function: str, event_path: str):
@@ -38,50 +64,50 @@ def invoke(tables, monkeypatch):
     return run
 
 
-def test_identity_registers_from_the_register_sample(invoke, store):
-    assert invoke("identity_component", "identity_component/register.json") == {
+def test_identity_registers_from_the_register_sample(invoke, store, shape):
+    assert invoke("identity_component", f"identity_component/{shape}register.json") == {
         "batchItemFailures": []
     }
     assert [m.type for m in store.read_stream(identity.identity_stream(USER_ID))] == ["Registered"]
 
 
-def test_identity_asks_for_the_welcome_email_from_the_registered_sample(invoke, store):
-    invoke("identity_component", "identity_component/registered.json")
+def test_identity_asks_for_the_welcome_email_from_the_registered_sample(invoke, store, shape):
+    invoke("identity_component", f"identity_component/{shape}registered.json")
 
     email_id = identity.registration_email_id(USER_ID)
     assert [m.type for m in store.read_stream(f"sendEmail:command-{email_id}")] == ["Send"]
 
 
-def test_identity_records_the_sent_sample(invoke, store):
+def test_identity_records_the_sent_sample(invoke, store, shape):
     registered = identity.Registered(user_id=USER_ID, email="ada@example.com", password_hash="h")
     store.write(identity.identity_stream(USER_ID), registered.to_message())
 
-    invoke("identity_component", "identity_component/sent.json")
+    invoke("identity_component", f"identity_component/{shape}sent.json")
 
     types = [m.type for m in store.read_stream(identity.identity_stream(USER_ID))]
     assert types == ["Registered", "RegistrationEmailSent"]
 
 
-def test_send_email_sends_the_send_sample(invoke, store):
+def test_send_email_sends_the_send_sample(invoke, store, shape):
     boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress=SENDER)
 
-    assert invoke("send_email_component", "send_email_component/send.json") == {
+    assert invoke("send_email_component", f"send_email_component/{shape}send.json") == {
         "batchItemFailures": []
     }
     email_id = identity.registration_email_id(USER_ID)
     assert [m.type for m in store.read_stream(f"sendEmail-{email_id}")] == ["Sent"]
 
 
-def test_the_home_page_aggregator_folds_its_sample(invoke, tables):
-    invoke("home_page_aggregator", "home_page_aggregator/viewings-and-publishing.json")
+def test_the_home_page_aggregator_folds_its_sample(invoke, tables, shape):
+    invoke("home_page_aggregator", f"home_page_aggregator/{shape}viewings-and-publishing.json")
 
     page = HomePageViews(tables["HomePageViewTable"]).home_page()
     assert page.videos_watched == 2
     assert [(v.name, v.views, v.published) for v in page.videos] == [("Intro", 2, True)]
 
 
-def test_the_user_credentials_aggregator_folds_its_sample(invoke, tables):
-    invoke("user_credentials_aggregator", "user_credentials_aggregator/registered.json")
+def test_the_user_credentials_aggregator_folds_its_sample(invoke, tables, shape):
+    invoke("user_credentials_aggregator", f"user_credentials_aggregator/{shape}registered.json")
 
     found = UserCredentialsViews(tables["UserCredentialsViewTable"]).find_by_email(
         "ada@example.com"
@@ -98,14 +124,36 @@ def test_the_demo_videos_sample(invoke, store):
     assert sorted(types) == ["VideoNamed"] * 3 + ["VideoPublished"] * 3
 
 
+def test_the_relay_publishes_its_sample_to_the_topic(invoke, topic):
+    assert invoke("relay", "relay/stream-batch.json") == {"batchItemFailures": []}
+
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName="all.fifo")["QueueUrl"]
+    bodies = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        bodies += [json.loads(m["Body"]) for m in batch]
+        for message in batch:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    sample_records = sample("relay/stream-batch.json")["Records"]
+    assert sorted((b["streamName"], b["position"]) for b in bodies) == sorted(
+        (r["dynamodb"]["Keys"]["streamName"]["S"], int(r["dynamodb"]["Keys"]["position"]["N"]))
+        for r in sample_records
+    )
+
+
 def test_every_consumer_sample_is_replayed_here():
-    replayed = {
+    consumers = {
         "identity_component/register.json",
         "identity_component/registered.json",
         "identity_component/sent.json",
         "send_email_component/send.json",
         "home_page_aggregator/viewings-and-publishing.json",
         "user_credentials_aggregator/registered.json",
+    }
+    replayed = {
+        *consumers,
+        *(path.replace("/", "/queue-") for path in consumers),
+        "relay/stream-batch.json",
         "demo_videos/invoke.json",
     }
     applications = {"home", "register_users", "authenticate"}

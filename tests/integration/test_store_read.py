@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from message_store import MAX_MESSAGE_BYTES, Projection
+from tests.support.contracts import Deposited, Withdrawn
 from tests.support.factories import a_message, a_stream
 
 
@@ -55,8 +56,8 @@ def test_fetch_folds_the_stream_through_a_projection(store):
     balance = Projection(
         initial=lambda: 0,
         handlers={
-            "Deposited": lambda total, m: total + m.data["amount"],
-            "Withdrawn": lambda total, m: total - m.data["amount"],
+            Deposited: lambda total, deposited: total + deposited.amount,
+            Withdrawn: lambda total, withdrawn: total - withdrawn.amount,
         },
     )
     store.write(stream, a_message("Deposited", data={"amount": 50}))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
-from message_store import Message
+from message_store import Metadata, StoredMessage
 from message_store.aggregator import ViewConflictError, ViewItem
+from message_store.skips import SkippedMessage
 
 
 class InMemoryViews:
@@ -36,12 +38,22 @@ class InMemoryStreams:
     """What aggregators read from the store: whole streams, by position."""
 
     def __init__(self):
-        self.streams: dict[str, list[Message]] = {}
+        self.streams: dict[str, list[StoredMessage]] = {}
         self.reads: list[tuple[str, int, int]] = []
+        self.written = 0
 
-    def add(self, stream_name: str, type_: str, **data) -> Message:
+    def add(self, stream_name: str, type_: str, metadata: Metadata | None = None, **data):
         messages = self.streams.setdefault(stream_name, [])
-        message = Message(type=type_, data=data, stream_name=stream_name, position=len(messages))
+        self.written += 1
+        message = StoredMessage(
+            type=type_,
+            data=data,
+            metadata=metadata or Metadata(trace_id=f"trace-{self.written}"),
+            stream_name=stream_name,
+            position=len(messages),
+            global_position=f"01JQ{self.written:022d}",
+            time=datetime.now(UTC),
+        )
         messages.append(message)
         return message
 
@@ -49,3 +61,21 @@ class InMemoryStreams:
         self.reads.append((stream_name, from_position, max_messages))
         messages = self.streams.get(stream_name, [])
         return messages[from_position : from_position + max_messages]
+
+
+class InMemorySkips:
+    """A skip recorder in a dict keyed like the table: (consumer, stream, position)."""
+
+    def __init__(self):
+        self.skipped: dict[tuple[str, str, int | None], SkippedMessage] = {}
+        self.records = 0
+        self.unavailable = False
+
+    def record(self, skip: SkippedMessage) -> None:
+        if self.unavailable:
+            raise ConnectionError("the skipped-messages table is unavailable")
+        self.records += 1
+        self.skipped[(skip.consumer, skip.stream_name, skip.position)] = skip
+
+    def addresses(self) -> list[str]:
+        return [skip.address for skip in self.skipped.values()]

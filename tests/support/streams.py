@@ -58,3 +58,80 @@ def deliver(consumer, store, *stream_names: str, twice: bool = False) -> dict[st
         again = consumer.handle_event(stream_event(items))
         assert again == {"batchItemFailures": []}
     return response
+
+
+# -- the Queues topology: what a consumer's SQS FIFO queue delivers ----------------------------
+
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:test-ConsumerQueue.fifo"
+
+
+def queue_record(message) -> dict[str, Any]:
+    """One SQS record as Lambda delivers it, carrying what the relay published for ``message``
+    (a ``StoredMessage``) through SNS with raw delivery."""
+    from message_store.relay import publish_entry
+
+    entry = publish_entry("0", message)
+    return {
+        "messageId": str(uuid.uuid4()),
+        "receiptHandle": uuid.uuid4().hex,
+        "body": entry["Message"],
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": str(int(time.time() * 1000)),
+            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+            "ApproximateFirstReceiveTimestamp": str(int(time.time() * 1000)),
+            "SequenceNumber": str(next(_sequence)),
+            "MessageGroupId": entry["MessageGroupId"],
+            "MessageDeduplicationId": entry["MessageDeduplicationId"],
+        },
+        "messageAttributes": {
+            name: {
+                "stringValue": value["StringValue"],
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": "String",
+            }
+            for name, value in entry["MessageAttributes"].items()
+        },
+        "md5OfBody": "0" * 32,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": QUEUE_ARN,
+        "awsRegion": "us-east-1",
+    }
+
+
+def queue_event(messages) -> dict[str, Any]:
+    """A batch of SQS records for ``messages`` (``StoredMessage``s), in the given order."""
+    return {"Records": [queue_record(message) for message in messages]}
+
+
+def item_ids(event: dict[str, Any]) -> list[str]:
+    """What ``batchItemFailures`` name each record of ``event`` by, in order."""
+    return [r.get("messageId") or r["dynamodb"]["SequenceNumber"] for r in event["Records"]]
+
+
+def image_of(message) -> dict[str, Any]:
+    """The message-store item (a stream record's NewImage) of a ``StoredMessage``."""
+    from message_store.codec import encode_map
+    from message_store.message import format_time
+    from message_store.stream_name import category
+
+    return {
+        "streamName": {"S": message.stream_name},
+        "position": {"N": str(message.position)},
+        "id": {"S": message.id},
+        "type": {"S": message.type},
+        "data": {"M": encode_map(message.data)},
+        "metadata": {"M": encode_map(message.metadata.to_json(), "metadata")},
+        "time": {"S": format_time(message.time)},
+        "globalPosition": {"S": message.global_position},
+        "category": {"S": category(message.stream_name)},
+        "categoryPartition": {"S": f"{category(message.stream_name)}#0"},
+    }
+
+
+def event_in(shape: str, messages) -> dict[str, Any]:
+    """``messages`` (``StoredMessage``s) as one batch of either topology: "streams" or "queues"."""
+    if shape == "queues":
+        return queue_event(messages)
+    return stream_event([image_of(message) for message in messages])

@@ -1,52 +1,17 @@
-"""The consumer runtime: records to messages, dispatch by type, stop at the first failure."""
+"""The component runtime, in both topologies: typed handlers, skips, stops, declarations."""
 
 from __future__ import annotations
 
 import logging
 
-from message_store import Message, Metadata
-from message_store.codec import encode_map
+import pytest
+
+from message_store import InvalidMessageError, Metadata
 from message_store.consumer import Component
-
-
-def an_image(position: int, type_: str = "Happened", stream: str = "thing-1", **data) -> dict:
-    return {
-        "streamName": {"S": stream},
-        "position": {"N": str(position)},
-        "id": {"S": f"id-{stream}-{position}"},
-        "type": {"S": type_},
-        "data": {"M": encode_map(data)},
-        "metadata": {"M": encode_map(Metadata(trace_id=f"trace-{position}").to_json())},
-        "time": {"S": "2026-11-27T20:00:00.000Z"},
-        "globalPosition": {"S": f"01JQ00000000000000000000{position:02d}"},
-        "category": {"S": stream.split("-")[0]},
-        "categoryPartition": {"S": "thing#0"},
-    }
-
-
-def an_event(*images: dict, event_name: str = "INSERT") -> dict:
-    return {
-        "Records": [
-            {
-                "eventName": event_name,
-                "eventVersion": "1.1",
-                "eventSource": "aws:dynamodb",
-                "dynamodb": {"NewImage": image, "SequenceNumber": str(100 + n)},
-            }
-            for n, image in enumerate(images)
-        ]
-    }
-
-
-class Recorder:
-    def __init__(self, fail_at: int | None = None):
-        self.seen: list[Message] = []
-        self.fail_at = fail_at
-
-    def __call__(self, message: Message) -> None:
-        if message.position == self.fail_at:
-            raise RuntimeError("boom")
-        self.seen.append(message)
+from message_store.declaration import from_origin
+from tests.support.contracts import Happened, Other, Replied
+from tests.support.fakes import InMemorySkips, InMemoryStreams
+from tests.support.streams import event_in, item_ids
 
 
 class CorrelationLogger(logging.LoggerAdapter):
@@ -60,56 +25,178 @@ class CorrelationLogger(logging.LoggerAdapter):
         self.correlation_ids.append(value)
 
 
-def test_each_message_reaches_the_handler_of_its_type_in_order():
-    happened, other = Recorder(), Recorder()
-    component = Component("c", {"Happened": happened, "Other": other}, logger=CorrelationLogger())
+class Recorder:
+    """A handler that keeps what it was given; fails (transiently) at one position."""
 
-    response = component.handle_event(
-        an_event(an_image(0, n=0), an_image(1, "Other"), an_image(2, n=2), an_image(3, "Unknown"))
+    def __init__(self, fail_at: int | None = None, invalid_at: int | None = None):
+        self.seen = []
+        self.fail_at = fail_at
+        self.invalid_at = invalid_at
+
+    def __call__(self, typed, dependencies) -> None:
+        position = typed.message.position
+        if position == self.fail_at:
+            raise ConnectionError("the store is unreachable")
+        if position == self.invalid_at:
+            raise InvalidMessageError("a rule the model cannot see")
+        self.seen.append((typed, dependencies))
+
+    @property
+    def positions(self):
+        return [typed.message.position for typed, _ in self.seen]
+
+
+@pytest.fixture(params=["streams", "queues"])
+def shape(request):
+    return request.param
+
+
+@pytest.fixture
+def streams():
+    return InMemoryStreams()
+
+
+@pytest.fixture
+def skips():
+    return InMemorySkips()
+
+
+def bind(handlers, skips=None, logger=None):
+    return Component("c", handlers).bind(
+        "deps", logger=logger or CorrelationLogger(), skips=skips or InMemorySkips()
     )
 
+
+def test_each_message_reaches_its_handler_typed_in_order(shape, streams):
+    happened, other = Recorder(), Recorder()
+    messages = [
+        streams.add("thing-1", "Happened", n=0),
+        streams.add("thing-1", "Other"),
+        streams.add("thing-1", "Happened", n=2),
+        streams.add("thing-1", "Unknown"),
+        streams.add("elsewhere-1", "Happened", n=9),  # another category: not declared
+    ]
+
+    response = bind({Happened: happened, Other: other}).handle_event(event_in(shape, messages))
+
     assert response == {"batchItemFailures": []}
-    assert [m.position for m in happened.seen] == [0, 2]
-    assert [m.position for m in other.seen] == [1]
-    assert happened.seen[1].data == {"n": 2}
+    assert happened.positions == [0, 2]
+    assert [typed.n for typed, _ in happened.seen] == [0, 2]
+    assert isinstance(happened.seen[0][0], Happened)
+    assert happened.seen[0][1] == "deps"
+    assert other.positions == [1]
+    assert happened.seen[1][0].message.id == messages[2].id
 
 
-def test_a_failure_fails_its_record_and_every_record_after_it():
+def test_a_failure_fails_its_record_and_every_record_after_it(shape, streams):
     handler = Recorder(fail_at=1)
-    component = Component("c", {"Happened": handler}, logger=CorrelationLogger())
+    event = event_in(shape, [streams.add("thing-1", "Happened") for _ in range(4)])
 
-    response = component.handle_event(an_event(*(an_image(p) for p in range(4))))
+    response = bind({Happened: handler}).handle_event(event)
 
-    assert response == {"batchItemFailures": [{"itemIdentifier": str(s)} for s in (101, 102, 103)]}
-    assert [m.position for m in handler.seen] == [0]  # nothing after the failure ran
+    assert response == {"batchItemFailures": [{"itemIdentifier": i} for i in item_ids(event)[1:]]}
+    assert handler.positions == [0]  # nothing after the failure ran
 
 
-def test_a_record_that_is_no_message_stops_the_batch_there():
+def test_a_message_that_breaks_its_contract_is_skipped_and_the_rest_flow_on(shape, streams, skips):
     handler = Recorder()
-    broken = an_image(1)
-    del broken["data"]
-    component = Component("c", {"Happened": handler}, logger=CorrelationLogger())
+    messages = [
+        streams.add("thing-1", "Happened", n=1),
+        streams.add("thing-1", "Happened", n="not a number"),
+        streams.add("thing-1", "Happened", n=3),
+    ]
 
-    response = component.handle_event(an_event(an_image(0), broken, an_image(2)))
+    response = bind({Happened: handler}, skips).handle_event(event_in(shape, messages))
 
-    assert response == {"batchItemFailures": [{"itemIdentifier": "101"}, {"itemIdentifier": "102"}]}
-    assert [m.position for m in handler.seen] == [0]
+    assert response == {"batchItemFailures": []}
+    assert handler.positions == [0, 2]
+    (skip,) = skips.skipped.values()
+    assert (skip.consumer, skip.stream_name, skip.position) == ("c", "thing-1", 1)
+    assert (skip.message_id, skip.message_type) == (messages[1].id, "Happened")
+    assert "n:" in skip.error
 
 
-def test_the_trace_id_is_the_log_correlation_id_while_a_message_is_handled():
+def test_a_handler_may_declare_its_message_invalid(shape, streams, skips):
+    handler = Recorder(invalid_at=0)
+    messages = [streams.add("thing-1", "Happened"), streams.add("thing-1", "Happened")]
+
+    response = bind({Happened: handler}, skips).handle_event(event_in(shape, messages))
+
+    assert response == {"batchItemFailures": []}
+    assert handler.positions == [1]
+    assert skips.addresses() == ["thing-1/0"]
+    assert "a rule the model cannot see" in skips.skipped[("c", "thing-1", 0)].error
+
+
+def test_a_record_that_is_no_message_is_skipped_with_what_is_known_of_it(shape, streams, skips):
+    handler = Recorder()
+    event = event_in(shape, [streams.add("thing-1", "Happened") for _ in range(3)])
+    broken = event["Records"][1]
+    if shape == "queues":
+        broken["body"] = "{not json"
+    else:
+        del broken["dynamodb"]["NewImage"]["data"]
+
+    response = bind({Happened: handler}, skips).handle_event(event)
+
+    assert response == {"batchItemFailures": []}
+    assert handler.positions == [0, 2]
+    (skip,) = skips.skipped.values()
+    assert skip.stream_name == "thing-1"
+    assert skip.position == (1 if shape == "streams" else None)  # a queue knows the group only
+
+
+def test_a_skip_that_cannot_be_recorded_fails_like_any_outage(shape, streams, skips):
+    skips.unavailable = True
+    handler = Recorder()
+    messages = [streams.add("thing-1", "Happened"), streams.add("thing-1", "Happened", n="x")]
+    event = event_in(shape, messages)
+
+    response = bind({Happened: handler}, skips).handle_event(event)
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": item_ids(event)[1]}]}
+    assert handler.positions == [0]
+
+
+def test_a_type_read_from_one_origin_only_ignores_the_others(shape, streams):
+    handler = Recorder()
+    messages = [
+        streams.add("reply-1", "Replied", Metadata(origin_stream_name="thing-7"), text="a"),
+        streams.add("reply-2", "Replied", Metadata(origin_stream_name="other-7"), text="b"),
+        streams.add("reply-3", "Replied", text="c"),
+    ]
+
+    bind({from_origin(Replied, "thing"): handler}).handle_event(event_in(shape, messages))
+
+    assert [typed.text for typed, _ in handler.seen] == ["a"]
+
+
+def test_the_trace_id_is_the_log_correlation_id_while_a_message_is_handled(shape, streams):
     logger = CorrelationLogger()
-    component = Component("c", {"Happened": Recorder()}, logger=logger)
+    messages = [streams.add("thing-1", "Happened"), streams.add("thing-1", "Happened")]
 
-    component.handle_event(an_event(an_image(0), an_image(1)))
+    bind({Happened: Recorder()}, logger=logger).handle_event(event_in(shape, messages))
 
-    assert logger.correlation_ids == ["trace-0", None, "trace-1", None]
+    assert logger.correlation_ids == ["trace-1", None, "trace-2", None]
 
 
-def test_modify_and_remove_records_are_not_messages():
+def test_modify_and_remove_records_are_not_messages(streams):
     handler = Recorder()
-    component = Component("c", {"Happened": handler}, logger=CorrelationLogger())
+    event = event_in("streams", [streams.add("thing-1", "Happened")])
+    event["Records"][0]["eventName"] = "REMOVE"
 
-    assert component.handle_event(an_event(an_image(0), event_name="REMOVE")) == {
-        "batchItemFailures": []
-    }
+    assert bind({Happened: handler}).handle_event(event) == {"batchItemFailures": []}
     assert handler.seen == []
+
+
+def test_the_declaration_is_the_handlers_keys():
+    component = Component(
+        "c", {Happened: Recorder(), Other: Recorder(), from_origin(Replied, "thing"): Recorder()}
+    )
+
+    declaration = component.declaration
+    assert declaration.describe() == "thing: Happened, Other; reply: Replied (origin thing)"
+    assert declaration.categories == ("thing", "reply")
+    assert component.bind("deps", logger=CorrelationLogger()).describe() == (
+        "c reads thing: Happened, Other; reply: Replied (origin thing)"
+    )

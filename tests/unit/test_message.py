@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from message_store import Message, Metadata, Projection
+from message_store import Message, Metadata
 
 
 def a_command() -> Message:
@@ -47,10 +47,3 @@ def test_metadata_is_camel_case_on_the_wire():
 def test_a_message_type_must_be_a_name(type_):
     with pytest.raises(ValidationError):
         Message(type=type_)
-
-
-def test_a_projection_folds_only_what_it_handles():
-    count = Projection(initial=lambda: 0, handlers={"Viewed": lambda n, _m: n + 1})
-    messages = [Message(type="Viewed"), Message(type="Other"), Message(type="Viewed")]
-    assert count.fold(messages) == 2
-    assert count.fold(messages, state=10) == 12

@@ -1,20 +1,24 @@
 """A message store with message-db's semantics on DynamoDB, and the glue that runs on it.
 
-Knows nothing about videos: streams, messages, projections, the stream-consumer runtime.
+Knows nothing about videos: streams, messages and their contracts, projections, the
+consumer runtime (components, aggregators, the relay of the queue topology).
 """
 
+from .contract import Contract
 from .errors import (
     InvalidArgumentError,
     InvalidExpectedVersionError,
+    InvalidMessageError,
     InvalidStreamNameError,
     MessageDataError,
     MessageStoreError,
     MessageStoreUnavailableError,
     MessageTooLargeError,
+    ProjectionError,
     VersionConflictError,
     WriteContentionError,
 )
-from .message import Message, Metadata
+from .message import Message, Metadata, StoredMessage
 from .projection import Projection
 from .settings import MAX_MESSAGE_BYTES, MessageStoreSettings
 from .store import MessageStore
@@ -28,8 +32,10 @@ from .stream_name import (
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
+    "Contract",
     "InvalidArgumentError",
     "InvalidExpectedVersionError",
+    "InvalidMessageError",
     "InvalidStreamNameError",
     "Message",
     "MessageDataError",
@@ -40,6 +46,8 @@ __all__ = [
     "MessageTooLargeError",
     "Metadata",
     "Projection",
+    "ProjectionError",
+    "StoredMessage",
     "VersionConflictError",
     "WriteContentionError",
     "category",

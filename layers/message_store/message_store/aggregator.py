@@ -1,29 +1,30 @@
-"""The aggregator runtime: stream batches folded into view items, exactly once per message.
+"""The aggregator runtime: batches folded into view items, exactly once per message.
 
 Each view item keeps, for every source stream it was built from, the last position it
-applied. A batch is folded per item: a message at or below that position is a duplicate
-and is skipped; a message beyond it + 1 reveals a gap, which is filled by reading the
-stream from the store (the store is the truth, stream records only notify). Each touched
-item is then written once, on the condition that nobody wrote it since it was loaded.
+applied. Messages are folded in the batch's order: a message at or below that position is
+a duplicate and is skipped; a message beyond it + 1 reveals a gap, which is filled by reading
+the stream from the store (the store is the truth, records only notify). Each touched item
+is then written once, on the condition that nobody wrote it since it was loaded.
+
+A message that breaks its contract — delivered, or read to fill a gap — is skipped and
+recorded (``ConsumerRuntime.skip``), never applied. Any other failure at a message stops the
+batch there: what the messages before it changed is saved, and it and the rest are retried.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Protocol, TypeVar
 
-from .consumer import (
-    BatchResponse,
-    Logging,
-    default_logger,
-    failures_from,
-    read_deliveries,
-    stream_records,
-)
-from .message import Message
+from .consumer import ConsumerRuntime, Metrics
+from .declaration import Declaration
+from .delivery import BatchResponse, Delivery, read_batch
+from .errors import InvalidMessageError
+from .message import StoredMessage
 from .projection import Projection
+from .skips import SkipRecorder
+from .stream_name import category as category_of
 from .stream_name import id as id_of
 
 S = TypeVar("S")
@@ -33,14 +34,8 @@ class ViewConflictError(Exception):
     """A view item changed between loading and saving it; the batch is folded again."""
 
 
-class MessageApplyError(Exception):
-    """A message could not be applied to its view item (it fails its record)."""
-
-    def __init__(self, message: Message, cause: Exception) -> None:
-        super().__init__(
-            f"{message.type} at {message.stream_name}/{message.position} failed: {cause!r}"
-        )
-        self.message = message
+class StoreGapError(Exception):
+    """The store did not return the positions a gap needs (a retry reads them again)."""
 
 
 @dataclass(frozen=True)
@@ -72,87 +67,132 @@ class ViewRepository(Protocol[S]):
 class StreamReader(Protocol):
     def read_stream(
         self, stream_name: str, from_position: int = 0, max_messages: int = 1000
-    ) -> list[Message]: ...
+    ) -> list[StoredMessage]: ...
 
 
-def item_key_by_stream_id(message: Message) -> str | None:
+def item_key_by_stream_id(message: StoredMessage) -> str | None:
     """The default view-item key: the source stream's id (``viewing-{videoId}`` → videoId)."""
-    return id_of(message.stream_name or "")
+    return id_of(message.stream_name)
 
 
 class Aggregator(Generic[S]):
-    """Folds batches of messages into view items through a pure projection."""
+    """An aggregator's definition: its name, its pure projection, how messages map to items.
+
+    What it reads is its projection's contracts (its ``declaration``); ``views`` opens its
+    view repository on a table name.
+    """
 
     def __init__(
         self,
         name: str,
         projection: Projection[S],
-        views: ViewRepository[S],
-        store: StreamReader,
         *,
-        key_of: Callable[[Message], str | None] = item_key_by_stream_id,
-        logger: Any = None,
-        attempts: int = 3,
+        key_of: Callable[[StoredMessage], str | None] = item_key_by_stream_id,
+        views: Callable[[str], ViewRepository[S]] | None = None,
     ) -> None:
         self.name = name
         self.projection = projection
+        self.key_of = key_of
+        #: the view repository on a table name (what ``rebuild`` and tools open)
+        self.views = views
+        self.declaration = Declaration.of(name, projection.contracts)
+
+    def bind(
+        self,
+        *,
+        views: ViewRepository[S],
+        store: StreamReader,
+        logger: Any = None,
+        skips: SkipRecorder | None = None,
+        metrics: Metrics | None = None,
+        attempts: int = 3,
+    ) -> BoundAggregator[S]:
+        """The aggregator ready to fold batches into ``views``, filling gaps from ``store``."""
+        return BoundAggregator(
+            self,
+            views,
+            store,
+            logger=logger,
+            skips=skips,
+            metrics=metrics,
+            attempts=attempts,
+        )
+
+
+@dataclass(frozen=True)
+class _Stop:
+    """Where folding stopped: the delivery that failed and why."""
+
+    delivery: Delivery
+    error: Exception
+
+
+class BoundAggregator(ConsumerRuntime, Generic[S]):
+    """An aggregator with its view repository and the store it fills gaps from."""
+
+    def __init__(
+        self,
+        aggregator: Aggregator[S],
+        views: ViewRepository[S],
+        store: StreamReader,
+        *,
+        logger: Any = None,
+        skips: SkipRecorder | None = None,
+        metrics: Metrics | None = None,
+        attempts: int = 3,
+    ) -> None:
+        super().__init__(aggregator.declaration, logger=logger, skips=skips, metrics=metrics)
+        self.aggregator = aggregator
+        self.projection = aggregator.projection
         self.views = views
         self.store = store
-        self.key_of = key_of
-        self.log = Logging(logger or default_logger())
         self.attempts = attempts
+        self._categories = frozenset(aggregator.declaration.categories)
 
     def handle_event(self, event: Mapping[str, Any]) -> BatchResponse:
-        """Handle a DynamoDB Streams event; the Lambda handler returns what this returns."""
-        records = stream_records(event)
-        deliveries, bad_index = read_deliveries(records)
-        index_of = {d.message.id: i for i, d in enumerate(deliveries)}
-        record_index = {
-            str(record.get("dynamodb", {}).get("SequenceNumber", "")): i
-            for i, record in enumerate(records)
-        }
-        messages = [delivery.message for delivery in deliveries]
+        """Handle a DynamoDB Streams or SQS batch; the Lambda handler returns what this returns."""
+        batch = read_batch(event)
+        if not batch.deliveries:
+            return batch.succeeded()
         try:
-            self.apply(messages)
-        except MessageApplyError as exc:
-            self.log.exception("a message could not be applied; it and the rest retry")
-            failed = index_of.get(exc.message.id, 0)
-            try:
-                self.apply(messages[:failed])
-            except Exception:
-                return failures_from(records, 0)
-            sequence = deliveries[failed].sequence_number if deliveries else ""
-            return failures_from(records, record_index.get(sequence, 0))
-        except Exception:
-            self.log.exception("the batch could not be aggregated; it retries")
-            return failures_from(records, 0)
-        if bad_index is not None:
-            self.log.error("record is not a message-store item", extra={"index": bad_index})
-            return failures_from(records, bad_index)
-        return {"batchItemFailures": []}
+            stop = self._fold_and_save(batch.deliveries)
+        except Exception as exc:  # loading or saving failed: nothing was written, all retry
+            return self.failed(batch.deliveries[0], batch, exc)
+        if stop is not None:
+            return self.failed(stop.delivery, batch, stop.error)
+        return batch.succeeded()
 
-    def apply(self, messages: Sequence[Message]) -> None:
-        """Fold ``messages`` into their view items and save each touched item once."""
-        by_key: dict[str, list[Message]] = defaultdict(list)
-        for message in messages:
-            key = self.key_of(message)
-            if key is not None and message.position is not None:
-                by_key[key].append(message)
-        if not by_key:
-            return
+    def apply(self, messages: Iterable[StoredMessage]) -> None:
+        """Fold ``messages`` (tests, rebuilds); a failure raises after saving what preceded it."""
+        deliveries = [
+            Delivery(index, message.id, message) for index, message in enumerate(messages)
+        ]
+        stop = self._fold_and_save(deliveries)
+        if stop is not None:
+            raise stop.error
+
+    def _fold_and_save(self, deliveries: Sequence[Delivery]) -> _Stop | None:
+        """Fold the deliveries in order up to the first failure; save each touched item once."""
         for attempt in range(1, self.attempts + 1):
-            stored = self.views.load(list(by_key))
-            changes = []
-            for key, item_messages in by_key.items():
-                before = stored.get(key) or ViewItem(key, self.projection.initial())
-                after = self._fold(before, item_messages)
-                # Positions alone are not worth a write: a later message of the stream finds
-                # the gap and reads what was skipped (nothing that changes the state) again.
-                if after.state != before.state:
-                    changes.append((before, after))
+            keys = {key for d in deliveries if (key := self._key(d.message)) is not None}
+            before = self.views.load(sorted(keys)) if keys else {}
+            after: dict[str, ViewItem[S]] = {}
+            stop = None
+            for delivery in deliveries:
+                try:
+                    self._fold_delivery(delivery, before, after)
+                except Exception as exc:
+                    stop = _Stop(delivery, exc)
+                    break
+            changes = [
+                (old, item)
+                for key, item in after.items()
+                if item.state != (old := before.get(key) or self._initial(key)).state
+            ]
+            # Positions alone are not worth a write: a later message of the stream finds the
+            # gap and reads what was skipped (nothing that changes the state) again.
             if not changes:
-                self.log.info("nothing changed in the view", extra={"count": len(messages)})
-                return
+                return stop
             try:
                 self.views.save(changes)
             except ViewConflictError:
@@ -160,38 +200,64 @@ class Aggregator(Generic[S]):
                     raise
                 self.log.info("a view item changed meanwhile; folding again")
             else:
-                return
+                return stop
+        raise AssertionError("unreachable")  # pragma: no cover
 
-    def _fold(self, item: ViewItem[S], messages: Sequence[Message]) -> ViewItem[S]:
+    def _key(self, message: StoredMessage | None) -> str | None:
+        # Any message of a category it reads notifies the stream moved (a type it does not
+        # handle changes no state but lets a gap before it be filled); others are ignored.
+        if message is None or category_of(message.stream_name) not in self._categories:
+            return None
+        return self.aggregator.key_of(message)
+
+    def _initial(self, key: str) -> ViewItem[S]:
+        return ViewItem(key, self.projection.initial())
+
+    def _fold_delivery(
+        self,
+        delivery: Delivery,
+        before: Mapping[str, ViewItem[S]],
+        after: dict[str, ViewItem[S]],
+    ) -> None:
+        message = delivery.message
+        if message is None:
+            self.skip_unreadable(delivery)
+            return
+        key = self._key(message)
+        if key is None:
+            return  # not declared: another consumer's business
+        item = after.get(key) or before.get(key) or self._initial(key)
+        after[key] = self._fold(item, message)
+
+    def _fold(self, item: ViewItem[S], message: StoredMessage) -> ViewItem[S]:
+        stream = message.stream_name
+        last = item.positions.get(stream, -1)
+        if message.position <= last:
+            return item  # a redelivery: already applied
         state = item.state
-        positions = dict(item.positions)
-        by_stream: dict[str, dict[int, Message]] = defaultdict(dict)
-        for message in messages:
-            by_stream[message.stream_name or ""][message.position or 0] = message
-        for stream, by_position in by_stream.items():
-            last = positions.get(stream, -1)
-            for position in sorted(by_position):
-                if position <= last:
-                    continue  # a redelivery: already applied
-                if position > last + 1:
-                    for missing in self._gap(stream, last, position):
-                        state = self._apply(state, missing)
-                        last = missing.position if missing.position is not None else last
-                state = self._apply(state, by_position[position])
-                last = position
-            positions[stream] = last
-        return replace(item, state=state, positions=positions)
+        if message.position > last + 1:
+            for missing in self._gap(stream, last, message.position):
+                state = self._apply(state, missing)
+        self.log.message_context(message)
+        try:
+            state = self._apply(state, message)
+        finally:
+            self.log.clear()
+        return replace(item, state=state, positions={**item.positions, stream: message.position})
 
-    def _gap(self, stream: str, last: int, position: int) -> list[Message]:
+    def _gap(self, stream: str, last: int, position: int) -> list[StoredMessage]:
         missing = self.store.read_stream(stream, last + 1, position - last - 1)
         got = [m.position for m in missing]
         if got != list(range(last + 1, position)):
-            raise RuntimeError(f"{stream}: the store lacks positions {last + 1}..{position - 1}")
+            raise StoreGapError(f"{stream}: the store lacks positions {last + 1}..{position - 1}")
         self.log.info("filled a gap from the store", extra={"stream": stream, "count": len(got)})
         return missing
 
-    def _apply(self, state: S, message: Message) -> S:
+    def _apply(self, state: S, message: StoredMessage) -> S:
+        """The state after one message; one that breaks its contract is skipped, recorded."""
         try:
-            return self.projection.apply(state, message)
-        except Exception as exc:
-            raise MessageApplyError(message, exc) from exc
+            typed = self.projection.parse(message)
+            return state if typed is None else self.projection.apply_typed(state, typed)
+        except InvalidMessageError as exc:
+            self.skip(message, exc)
+            return state

@@ -1,88 +1,52 @@
-"""The stream-consumer runtime: DynamoDB stream records in, batch item failures out.
+"""The consumer runtime: batches in, typed messages to handlers, batch item failures out.
 
-Lambda delivers the message store's stream at least once, ordered only per stream. This
-module turns records into ``Message``s and runs a batch so that a failed record stops it:
-that record and every one after it are reported as failed (``ReportBatchItemFailures``),
-so a later message of a stream never overtakes an earlier one.
+Lambda delivers at least once, ordered only per stream, from either topology (see
+``delivery``). This module gives components their runtime and what every consumer shares:
+
+- A consumer is **defined** once, at import, with its handlers keyed by contract class
+  (``Component(name, {Register: register, …})``); the keys are its ``declaration``.
+- It is **bound** at cold start to its dependencies (``component.bind(deps, logger=…)``);
+  the bound consumer's ``handle_event`` is what the Lambda handler returns.
+- A message it does not declare is ignored. A message that breaks its contract
+  (``InvalidMessageError``) is **skipped**: an error log line with its address, a metric,
+  and a record in the skipped-messages table — and the messages after it flow on.
+- Any other failure **stops the batch**: that record and every one after it are reported
+  as failed, so a later message of a stream never overtakes an earlier one; the records
+  before it are done. Lambda retries them, then sends them to the dead-letter queue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, TypedDict
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Generic, Protocol, TypeVar
 
-from .item import message_from_item
-from .message import Message
+from .contract import Contract
+from .declaration import Declaration, Reads, as_reads
+from .delivery import Batch, BatchResponse, Delivery, read_batch
+from .errors import InvalidMessageError
+from .message import Message, StoredMessage
+from .skips import NoSkipRecorder, SkippedMessage, SkipRecorder
 
-Handler = Callable[[Message], None]
+D = TypeVar("D")
 
-
-class BatchItemFailure(TypedDict):
-    itemIdentifier: str
-
-
-class BatchResponse(TypedDict):
-    batchItemFailures: list[BatchItemFailure]
-
-
-class InvalidRecordError(ValueError):
-    """A stream record that is not a message-store insert the runtime can read."""
+#: Metric names every consumer emits (namespace and service set by the function).
+INVALID_MESSAGES = "InvalidMessages"
+FAILED_MESSAGES = "FailedMessages"
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """One stream record: its sequence number and the message it carries."""
+class Metrics(Protocol):
+    """What the runtime needs of a metrics sink: Powertools' ``Metrics`` fits."""
 
-    sequence_number: str
-    message: Message
-
-
-def message_from_image(image: Mapping[str, Any]) -> Message:
-    """The message held by a stream record's ``NewImage``."""
-    try:
-        return message_from_item(image)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidRecordError(f"not a message-store item: {exc!r}") from exc
+    def add_metric(self, name: str, unit: Any, value: float) -> None:
+        """Add ``value`` to metric ``name``."""
+        ...
 
 
-def sequence_number(record: Mapping[str, Any]) -> str:
-    """The record's identifier for ``batchItemFailures``."""
-    return str(record.get("dynamodb", {}).get("SequenceNumber", ""))
+class NoMetrics:
+    """A metrics sink that keeps nothing."""
 
-
-def failures_from(records: Sequence[Mapping[str, Any]], index: int) -> BatchResponse:
-    """The response that fails ``records[index]`` and every record after it."""
-    return {
-        "batchItemFailures": [
-            {"itemIdentifier": sequence_number(record)} for record in records[index:]
-        ]
-    }
-
-
-def stream_records(event: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The records of a DynamoDB Streams event (``[]`` for anything else)."""
-    records = event.get("Records") if isinstance(event, Mapping) else None
-    return list(records) if isinstance(records, list) else []
-
-
-def read_deliveries(
-    records: Sequence[Mapping[str, Any]],
-) -> tuple[list[Delivery], int | None]:
-    """The deliveries of the leading well-formed records, and the index of the first bad one.
-
-    Records other than inserts (the store never modifies or removes) are skipped.
-    """
-    deliveries: list[Delivery] = []
-    for index, record in enumerate(records):
-        if record.get("eventName") != "INSERT":
-            continue
-        try:
-            message = message_from_image(record["dynamodb"]["NewImage"])
-        except (KeyError, TypeError, InvalidRecordError):
-            return deliveries, index
-        deliveries.append(Delivery(sequence_number(record), message))
-    return deliveries, None
+    def add_metric(self, name: str, unit: Any, value: float) -> None:
+        """Do nothing."""
 
 
 class Logging:
@@ -103,6 +67,7 @@ class Logging:
             )
 
     def clear(self) -> None:
+        """Forget the message context."""
         if hasattr(self._logger, "remove_keys"):
             self._logger.remove_keys(["message_type", "stream_name", "position"])
         if hasattr(self._logger, "set_correlation_id"):
@@ -119,48 +84,157 @@ def default_logger() -> Any:
     return Logger()
 
 
-class Component:
-    """Runs a component's message handlers over a batch, one message at a time, in order.
+class ConsumerRuntime:
+    """What every bound consumer shares: logging, skipping invalid messages, metrics."""
 
-    ``handlers`` maps message types to functions of one ``Message``; other types are
-    ignored. A handler that raises fails its record and every record after it.
+    def __init__(
+        self,
+        declaration: Declaration,
+        *,
+        logger: Any = None,
+        skips: SkipRecorder | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.declaration = declaration
+        self.name = declaration.name
+        self.log = Logging(logger or default_logger())
+        self.skips: SkipRecorder = skips or NoSkipRecorder()
+        self.metrics: Metrics = metrics or NoMetrics()
+
+    def describe(self) -> str:
+        """What this consumer reads, in one line (the devserver's banner shows it)."""
+        return f"{self.name} reads {self.declaration.describe()}"
+
+    def skip(self, message: StoredMessage, error: Exception) -> None:
+        """Skip a message that can never be applied: log it, count it, record it."""
+        self._record_skip(
+            SkippedMessage(
+                consumer=self.name,
+                stream_name=message.stream_name,
+                position=message.position,
+                message_id=message.id,
+                message_type=message.type,
+                error=str(error),
+                global_position=message.global_position,
+            )
+        )
+
+    def skip_unreadable(self, delivery: Delivery) -> None:
+        """Skip a record that carries no readable message (its address as far as known)."""
+        stream_name, _, position = delivery.address.rpartition("/")
+        self._record_skip(
+            SkippedMessage(
+                consumer=self.name,
+                stream_name=stream_name or "?",
+                position=int(position) if position.isdigit() else None,
+                message_id=None,
+                message_type=None,
+                error=delivery.problem or "unreadable record",
+            )
+        )
+
+    def _record_skip(self, skip: SkippedMessage) -> None:
+        self.log.error(f"skipped {skip.address} as invalid: {skip.error}", extra=skip.log_fields())
+        self.metrics.add_metric(name=INVALID_MESSAGES, unit="Count", value=1)
+        self.skips.record(skip)
+
+    def failed(self, delivery: Delivery, batch: Batch, error: Exception) -> BatchResponse:
+        """Log a failure that a retry may cure; fail this record and the rest of the batch."""
+        failed = len(batch.item_ids) - delivery.index
+        message = delivery.message
+        self.log.exception(
+            f"{delivery.address} failed: {type(error).__name__}: {error}; "
+            f"it and the {failed - 1} record(s) after it will be retried",
+            extra={
+                "consumer": self.name,
+                "failed_stream_name": message.stream_name if message else None,
+                "failed_position": message.position if message else None,
+                "failed_message_type": message.type if message else None,
+                "error": f"{type(error).__name__}: {error}",
+            },
+        )
+        self.metrics.add_metric(name=FAILED_MESSAGES, unit="Count", value=failed)
+        return batch.failures_from(delivery.index)
+
+
+Handler = Callable[[Any, D], None]
+
+
+class Component(Generic[D]):
+    """A component's definition: its name and its handlers, keyed by what they read.
+
+    A handler is a plain function of the typed message and the component's dependencies:
+    ``def register(command: Register, deps: Dependencies) -> None``. It may raise
+    ``InvalidMessageError`` about the message it was given (the message is then skipped).
     """
 
-    def __init__(self, name: str, handlers: Mapping[str, Handler], logger: Any = None) -> None:
+    def __init__(self, name: str, handlers: Mapping[type[Contract] | Reads, Handler[D]]) -> None:
         self.name = name
-        self.handlers = dict(handlers)
-        self.log = Logging(logger or default_logger())
+        self.handlers: dict[Reads, Handler[D]] = {as_reads(k): v for k, v in handlers.items()}
+        self.declaration = Declaration.of(name, self.handlers)
+
+    def bind(
+        self,
+        dependencies: D,
+        *,
+        logger: Any = None,
+        skips: SkipRecorder | None = None,
+        metrics: Metrics | None = None,
+    ) -> BoundComponent[D]:
+        """The component ready to handle batches with ``dependencies``."""
+        return BoundComponent(self, dependencies, logger=logger, skips=skips, metrics=metrics)
+
+
+class BoundComponent(ConsumerRuntime, Generic[D]):
+    """A component with its dependencies: handles batches one message at a time, in order."""
+
+    def __init__(
+        self,
+        component: Component[D],
+        dependencies: D,
+        *,
+        logger: Any = None,
+        skips: SkipRecorder | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
+        super().__init__(component.declaration, logger=logger, skips=skips, metrics=metrics)
+        self.component = component
+        self.dependencies = dependencies
 
     def handle_event(self, event: Mapping[str, Any]) -> BatchResponse:
-        """Handle a DynamoDB Streams event; the Lambda handler returns what this returns."""
-        records = stream_records(event)
-        deliveries, bad_index = read_deliveries(records)
-        by_sequence = {sequence_number(record): index for index, record in enumerate(records)}
-        for delivery in deliveries:
-            if not self._handle(delivery.message):
-                return failures_from(records, by_sequence[delivery.sequence_number])
-        if bad_index is not None:
-            self.log.error("record is not a message-store item", extra={"index": bad_index})
-            return failures_from(records, bad_index)
-        return {"batchItemFailures": []}
+        """Handle a DynamoDB Streams or SQS batch; the Lambda handler returns what this returns."""
+        batch = read_batch(event)
+        for delivery in batch.deliveries:
+            try:
+                if delivery.message is None:
+                    self.skip_unreadable(delivery)
+                else:
+                    self.handle(delivery.message)
+            except Exception as exc:
+                return self.failed(delivery, batch, exc)
+        return batch.succeeded()
 
-    def handle_messages(self, messages: Iterable[Message]) -> None:
-        """Handle messages directly (tests, replays); the first failure raises."""
+    def handle_messages(self, messages: Iterable[StoredMessage]) -> None:
+        """Handle messages directly (tests, replays, redrives); the first failure raises."""
         for message in messages:
-            handler = self.handlers.get(message.type)
-            if handler is not None:
-                handler(message)
+            self.handle(message)
 
-    def _handle(self, message: Message) -> bool:
-        handler = self.handlers.get(message.type)
-        if handler is None:
-            return True
+    def handle(self, message: StoredMessage) -> None:
+        """Hand one message to its handler; skip it if it breaks its contract."""
+        found = self._handler_for(message)
+        if found is None:
+            return  # not declared: another consumer's business
+        reads, handler = found
         self.log.message_context(message)
         try:
-            handler(message)
-        except Exception:
-            self.log.exception("handler failed; this record and the rest of the batch retry")
-            return False
+            handler(reads.contract.from_message(message), self.dependencies)
+        except InvalidMessageError as exc:
+            self.skip(message, exc)
         finally:
             self.log.clear()
-        return True
+
+    def _handler_for(self, message: StoredMessage) -> tuple[Reads, Handler[D]] | None:
+        for reads, handler in self.component.handlers.items():
+            if reads.accepts(message):
+                return reads, handler
+        return None

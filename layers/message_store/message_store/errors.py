@@ -57,3 +57,20 @@ class WriteContentionError(VersionConflictError):
 
 class MessageStoreUnavailableError(MessageStoreError):
     """DynamoDB refused or failed a request after the SDK's retries."""
+
+
+class InvalidMessageError(MessageStoreError, ValueError):
+    """A message does not follow its contract: it can never be applied, whatever is retried.
+
+    Raised when a message's data fails its contract class's validation, or by a handler
+    about the message it was given (a rule of the contract that validation cannot see).
+    Consumers skip such a message and record it; they never retry it.
+    """
+
+
+class ProjectionError(MessageStoreError):
+    """A message of a fetched stream could not be folded (it fails its contract).
+
+    Not an ``InvalidMessageError``: the message being handled may be fine; the entity it
+    needs cannot be read. The handler fails, and retries, until someone repairs the stream.
+    """

@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from .codec import decode_map
-from .message import Message, Metadata
+from .message import Metadata, StoredMessage
 
 
-def message_from_item(item: Mapping[str, Any]) -> Message:
+def message_from_item(item: Mapping[str, Any]) -> StoredMessage:
     """The message a message-store item holds (``KeyError``/``ValueError`` when it is none)."""
-    return Message(
+    return StoredMessage(
         id=item["id"]["S"],
         type=item["type"]["S"],
         stream_name=item["streamName"]["S"],

@@ -35,10 +35,11 @@ class Metadata(BaseModel):
 
 
 class Message(BaseModel):
-    """One message of a stream.
+    """One message: what a writer builds and passes to ``MessageStore.write``.
 
-    ``position``, ``global_position`` and ``time`` are set by the store when it is read back;
-    a message about to be written leaves them ``None``.
+    ``id``, ``type``, ``data`` and ``metadata`` are the writer's. What the store adds (the
+    stream name, position, global position and time) is ``None`` here; a message read from
+    the store is a ``StoredMessage``, in which those fields are always set.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -76,3 +77,54 @@ class Message(BaseModel):
         current = self.metadata.model_dump(exclude_none=True)
         current.update(fields)
         return self.model_copy(update={"metadata": Metadata(**current)})
+
+
+class StoredMessage(Message):
+    """A message as the store hands it out: its place in the store is always known.
+
+    What every ``read_*`` method and ``fetch`` return, and what consumers receive. It is
+    still a ``Message`` (code that reads only ``type``, ``data`` and ``metadata`` takes
+    either); a reader never meets a ``None`` stream name, position or global position.
+    """
+
+    stream_name: str
+    position: int = Field(ge=0)
+    global_position: str
+    time: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        """The message as plain JSON (camelCase), as the relay publishes it to consumers."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "streamName": self.stream_name,
+            "position": self.position,
+            "globalPosition": self.global_position,
+            "time": format_time(self.time),
+            "data": self.data,
+            "metadata": self.metadata.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, document: Any) -> StoredMessage:
+        """The message of ``to_json``'s form (``ValueError`` when it is not one)."""
+        if not isinstance(document, dict):
+            raise ValueError(f"a message is a JSON object, not {type(document).__name__}")
+        try:
+            return cls(
+                id=document["id"],
+                type=document["type"],
+                stream_name=document["streamName"],
+                position=document["position"],
+                global_position=document["globalPosition"],
+                time=document["time"],
+                data=document.get("data") or {},
+                metadata=Metadata.model_validate(document.get("metadata") or {}),
+            )
+        except KeyError as exc:
+            raise ValueError(f"a message lacks {exc.args[0]!r}") from exc
+
+
+def format_time(moment: datetime) -> str:
+    """ISO-8601 UTC with milliseconds, as the store writes ``time`` (``…T23:40:45.123Z``)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -33,7 +33,7 @@ from .errors import (
     WriteContentionError,
 )
 from .item import message_from_item
-from .message import Message
+from .message import Message, StoredMessage, format_time
 from .projection import Projection
 from .settings import MAX_MESSAGE_BYTES, message_store_settings
 from .stream_name import category as category_of
@@ -169,7 +169,7 @@ class MessageStore:
             "type": {"S": message.type},
             "data": {"M": body["data"]},
             "metadata": {"M": body["metadata"]},
-            "time": {"S": _format_time(datetime.now(UTC))},
+            "time": {"S": format_time(datetime.now(UTC))},
             "globalPosition": {"S": self._clock.next()},
             "category": {"S": category_of(stream_name)},
             "categoryPartition": {"S": category_partition(stream_name, self.category_partitions)},
@@ -183,7 +183,7 @@ class MessageStore:
 
     def read_stream(
         self, stream_name: str, from_position: int = 0, max_messages: int = 1000
-    ) -> list[Message]:
+    ) -> list[StoredMessage]:
         """Up to ``max_messages`` messages of one stream from ``from_position``, in order.
 
         Strongly consistent: a message written before the call is always returned.
@@ -196,10 +196,10 @@ class MessageStore:
             for item in self._query_stream(stream_name, from_position, max_messages)
         ]
         if messages:
-            self._remember(stream_name, messages[-1].position or 0)
+            self._remember(stream_name, messages[-1].position)
         return messages
 
-    def read_last_message(self, stream_name: str) -> Message | None:
+    def read_last_message(self, stream_name: str) -> StoredMessage | None:
         """The last message of a stream, or ``None`` when the stream is empty."""
         validate_stream_name(stream_name)
         items = self._query(
@@ -213,7 +213,7 @@ class MessageStore:
         if item is None:
             return None
         message = message_from_item(item)
-        self._remember(stream_name, message.position or 0)
+        self._remember(stream_name, message.position)
         return message
 
     def fetch(self, stream_name: str, projection: Projection[S]) -> tuple[S, int]:
@@ -229,7 +229,7 @@ class MessageStore:
             for message in page:
                 state = projection.apply(state, message)
             if page:
-                version = page[-1].position if page[-1].position is not None else version
+                version = page[-1].position
             if len(page) < MAX_PAGE:
                 return state, version
 
@@ -238,7 +238,7 @@ class MessageStore:
         category: str,
         after_global_position: str | None = None,
         max_messages: int = 1000,
-    ) -> list[Message]:
+    ) -> list[StoredMessage]:
         """Up to ``max_messages`` messages of a category after a cursor, in global order.
 
         Merges the category index's partitions by global position. Messages newer than the
@@ -265,7 +265,7 @@ class MessageStore:
         merged = heapq.merge(*partitions, key=lambda item: item["globalPosition"]["S"])
         return [message_from_item(item) for item in islice(merged, max_messages)]
 
-    def read_trace(self, trace_id: str, max_messages: int = 1000) -> list[Message]:
+    def read_trace(self, trace_id: str, max_messages: int = 1000) -> list[StoredMessage]:
         """Every message of one trace (request), in global order, from the trace index."""
         if not isinstance(trace_id, str) or not trace_id:
             raise InvalidArgumentError("trace_id must be a non-empty string")
@@ -405,10 +405,6 @@ def _encode_body(message: Message) -> dict[str, Any]:
     if size > MAX_MESSAGE_BYTES:
         raise MessageTooLargeError(size, MAX_MESSAGE_BYTES)
     return {"data": encode_map(data, "data"), "metadata": encode_map(metadata, "metadata")}
-
-
-def _format_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _unavailable(operation: str, exc: Exception) -> MessageStoreUnavailableError:

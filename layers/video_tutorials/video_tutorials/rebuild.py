@@ -1,76 +1,171 @@
 """Drop a view and rebuild it from the message store: ``python -m video_tutorials.rebuild``.
 
-The view's aggregator replays its categories from the store (``read_category``) in batches.
-The live consumer may keep running meanwhile: both guard every view item by the positions it
-applied, so whichever applies a message first wins and the other skips it.
+The view's aggregator replays the categories it declares from the store (``read_category``)
+in batches. Its live consumer is **paused** meanwhile (its event source mappings disabled,
+``MappingSwitch``): clearing the view while it runs would let it add to a fresh total what
+the replay then counts again (the home page's total is a counter across items; it counted
+32 for 31 viewings). Messages written during the rebuild wait in the stream or the queue and
+are applied when the consumer resumes; those the replay applied too are skipped then (each
+item keeps the positions it applied).
+
+The replay reads up to the store's settle window before now, so it goes on until the
+window has passed the moment of the pause: everything the live consumer had applied before
+it is replayed; everything after it is the resumed consumer's.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from typing import Any
 
 from message_store import MessageStore
 from message_store.aggregator import Aggregator
+from message_store.skips import SkippedMessagesTable, SkipRecorder
 
-from .aggregators.home_page import home_page_aggregator
-from .aggregators.user_credentials import user_credentials_aggregator
-from .views.home_page import HomePageViews
-from .views.user_credentials import UserCredentialsViews
+from .consumers import aggregators, function_id
+from .mappings import MappingSwitch
 
 BATCH = 100
 
-
-@dataclass(frozen=True)
-class RebuildableView:
-    categories: tuple[str, ...]
-    views: Callable[[str], Any]
-    aggregator: Callable[[MessageStore, Any, Any], Aggregator[Any]]
+Progress = Callable[[str, int], None]
 
 
-VIEWS = {
-    "home-page": RebuildableView(
-        ("viewing", "videoPublishing"), HomePageViews, home_page_aggregator
-    ),
-    "user-credentials": RebuildableView(
-        ("identity",), UserCredentialsViews, user_credentials_aggregator
-    ),
-}
+@dataclass
+class RebuildResult:
+    """What a rebuild did: items deleted, messages replayed per category."""
+
+    deleted: int = 0
+    replayed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        """Messages replayed in all."""
+        return sum(self.replayed.values())
 
 
-def rebuild(name: str, store: MessageStore, view_table: str, logger: Any = None) -> dict[str, int]:
-    """Empty the view table, then fold every message of the view's categories into it."""
-    spec = VIEWS[name]
+def rebuild(
+    aggregator: Aggregator[Any],
+    store: MessageStore,
+    views: Any,
+    *,
+    pause: Callable[[], AbstractContextManager[None]] | None,
+    skips: SkipRecorder | None = None,
+    progress: Progress | None = None,
+    logger: Any = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RebuildResult:
+    """Pause the live consumer, empty ``views``, replay every message the aggregator reads.
+
+    ``pause`` gives the context in which the live consumer does not run (``None`` only when
+    it is known not to run: not deployed yet, or stopped by hand).
+    """
     log = logger or logging.getLogger("rebuild")
-    views = spec.views(view_table)
-    deleted = views.clear()
-    aggregator = spec.aggregator(store, views, log)
-    replayed = 0
-    for category in spec.categories:
-        cursor = None
-        while batch := store.read_category(
-            category, after_global_position=cursor, max_messages=BATCH
-        ):
-            aggregator.apply(batch)
-            replayed += len(batch)
+    bound = aggregator.bind(views=views, store=store, logger=log, skips=skips)
+    result = RebuildResult()
+    with pause() if pause is not None else _nothing():
+        paused_at = clock()
+        result.deleted = views.clear()
+        for category in aggregator.declaration.categories:
+            result.replayed[category] = 0
+            for batch in _replay(store, category, paused_at, clock, sleep):
+                bound.apply(batch)
+                result.replayed[category] += len(batch)
+                if progress is not None:
+                    progress(category, result.replayed[category])
+    return result
+
+
+def _replay(
+    store: MessageStore,
+    category: str,
+    paused_at: float,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+) -> Iterator[list[Any]]:
+    """The category's messages in batches, until the settle window has passed the pause."""
+    cursor = None
+    while True:
+        batch = store.read_category(category, after_global_position=cursor, max_messages=BATCH)
+        if batch:
             cursor = batch[-1].global_position
-    return {"deleted": deleted, "replayed": replayed}
+            yield batch
+            continue
+        wait = paused_at + store.settle_window - clock()
+        if wait <= 0:
+            return
+        sleep(min(wait, 1.0))
+
+
+@contextlib.contextmanager
+def _nothing() -> Iterator[None]:
+    yield
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The command line: rebuild one view, pausing its consumer's mappings meanwhile."""
+    views = aggregators()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("view", choices=sorted(VIEWS))
+    parser.add_argument("view", choices=sorted(views))
     parser.add_argument("--message-store-table", required=True)
     parser.add_argument("--view-table", required=True)
+    parser.add_argument(
+        "--function",
+        help="the aggregator's Lambda function, whose mappings are paused "
+        "(default: its logical id, as the devserver names it)",
+    )
+    parser.add_argument(
+        "--consumer-stopped",
+        action="store_true",
+        help="do not pause anything: the consumer is not deployed or stopped by hand",
+    )
+    parser.add_argument(
+        "--drain-seconds",
+        type=float,
+        default=10.0,
+        help="after pausing, wait this long for a running invocation (the function timeout)",
+    )
+    parser.add_argument("--lambda-endpoint-url", help="Lambda's API (the devserver's, locally)")
+    parser.add_argument(
+        "--skipped-messages-table", help="where messages skipped as invalid are recorded"
+    )
     arguments = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    store = MessageStore(arguments.message_store_table)
-    result = rebuild(arguments.view, store, arguments.view_table)
-    deleted, replayed = result["deleted"], result["replayed"]
-    print(f"{arguments.view}: deleted {deleted} items, replayed {replayed} messages")
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    aggregator = views[arguments.view]
+    if aggregator.views is None:
+        parser.error(f"{arguments.view} has no view repository to rebuild")
+    pause = None
+    if not arguments.consumer_stopped:
+        switch = MappingSwitch(
+            arguments.function or function_id(aggregator),
+            endpoint_url=arguments.lambda_endpoint_url,
+        )
+
+        def pause() -> AbstractContextManager[None]:
+            return switch.paused(arguments.drain_seconds)
+
+    def progress(category: str, count: int) -> None:
+        print(f"\r{arguments.view}: {category} {count} messages replayed", end="", flush=True)
+
+    result = rebuild(
+        aggregator,
+        MessageStore(arguments.message_store_table),
+        aggregator.views(arguments.view_table),
+        pause=pause,
+        skips=(
+            SkippedMessagesTable(arguments.skipped_messages_table)
+            if arguments.skipped_messages_table
+            else None
+        ),
+        progress=progress,
+    )
+    print(f"\n{arguments.view}: deleted {result.deleted} items, replayed {result.total} messages")
 
 
 if __name__ == "__main__":

@@ -45,20 +45,30 @@ class AuthenticateSettings(ApplicationSettings):
     user_credentials_view_table: str = Field(min_length=1)
 
 
-class IdentityComponentSettings(FunctionSettings):
+class ConsumerSettings(FunctionSettings):
+    """A consumer: where it records the messages it skips as invalid."""
+
+    skipped_messages_table: str = Field(min_length=1)
+
+
+class IdentityComponentSettings(ConsumerSettings):
     pass
 
 
-class SendEmailComponentSettings(FunctionSettings):
+class SendEmailComponentSettings(ConsumerSettings):
     email_sender: str = Field(min_length=3)
 
 
-class HomePageAggregatorSettings(FunctionSettings):
+class HomePageAggregatorSettings(ConsumerSettings):
     home_page_view_table: str = Field(min_length=1)
 
 
-class UserCredentialsAggregatorSettings(FunctionSettings):
+class UserCredentialsAggregatorSettings(ConsumerSettings):
     user_credentials_view_table: str = Field(min_length=1)
+
+
+class RelaySettings(ConsumerSettings):
+    message_topic_arn: str = Field(min_length=1)
 
 
 class DemoVideosSettings(FunctionSettings):

@@ -4,6 +4,7 @@ import logging
 
 import pytest
 
+from tests.support.fakes import InMemorySkips
 from video_tutorials.aggregators.home_page import home_page_aggregator
 from video_tutorials.aggregators.user_credentials import user_credentials_aggregator
 from video_tutorials.views.home_page import HomePageViews
@@ -21,8 +22,13 @@ def home_page_views(tables):
 
 
 @pytest.fixture
-def home_page(store, home_page_views, logger):
-    return home_page_aggregator(store, home_page_views, logger=logger)
+def skips():
+    return InMemorySkips()
+
+
+@pytest.fixture
+def home_page(store, home_page_views, logger, skips):
+    return home_page_aggregator.bind(views=home_page_views, store=store, logger=logger, skips=skips)
 
 
 @pytest.fixture
@@ -31,5 +37,7 @@ def credentials_views(tables):
 
 
 @pytest.fixture
-def user_credentials(store, credentials_views, logger):
-    return user_credentials_aggregator(store, credentials_views, logger=logger)
+def user_credentials(store, credentials_views, logger, skips):
+    return user_credentials_aggregator.bind(
+        views=credentials_views, store=store, logger=logger, skips=skips
+    )

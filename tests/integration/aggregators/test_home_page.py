@@ -87,18 +87,30 @@ def test_published_and_named_videos_are_listed(store, home_page, home_page_views
     assert summary.transcoded_uri == "s3://out/v.mp4"
 
 
-def test_a_malformed_event_fails_its_record_and_what_follows(store, home_page, home_page_views):
-    good, bad = str(uuid.uuid4()), str(uuid.uuid4())
-    record_viewings(store, good, 1)
+def test_a_viewing_that_breaks_its_contract_never_stops_its_video_again(
+    store, home_page, home_page_views, skips
+):
+    """Issue 7's reproduction: a VideoViewed without videoId, then three good viewings of the
+    same video. It sent all four to the dead-letter queue and stopped the count for good."""
+    video = str(uuid.uuid4())
     from message_store import Message
 
-    store.write(viewing_stream(bad), Message(type="VideoViewed", data={"wrong": 1}))
-    record_viewings(store, good, 1)
-    items = stored_items(store, viewing_stream(good))
-    event = stream_event([items[0], *stored_items(store, viewing_stream(bad)), items[1]])
+    store.write(viewing_stream(video), Message(type="VideoViewed", data={"userId": "u"}))
+    record_viewings(store, video, 3)
+    event = stream_event(stored_items(store, viewing_stream(video)))
 
-    response = home_page.handle_event(event)
+    assert home_page.handle_event(event) == {"batchItemFailures": []}
+    assert home_page.handle_event(event) == {"batchItemFailures": []}
 
-    failed = [f["itemIdentifier"] for f in response["batchItemFailures"]]
-    assert failed == [r["dynamodb"]["SequenceNumber"] for r in event["Records"][1:]]
-    assert views_by_video(home_page_views.home_page()) == {good: 1}
+    page = home_page_views.home_page()
+    assert (page.videos_watched, views_by_video(page)) == (3, {video: 3})
+    (skip,) = skips.skipped.values()
+    assert (skip.consumer, skip.stream_name, skip.position) == ("home-page", f"viewing-{video}", 0)
+    assert "videoId" in skip.error
+
+    # a later viewing, delivered alone, finds the bad one in its gap and still counts
+    home_page_views_before = views_by_video(page)
+    record_viewings(store, video, 1)
+    latest = stored_items(store, viewing_stream(video))[-1:]
+    assert home_page.handle_event(stream_event(latest)) == {"batchItemFailures": []}
+    assert views_by_video(home_page_views.home_page()) == {video: home_page_views_before[video] + 1}

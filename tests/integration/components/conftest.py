@@ -4,7 +4,8 @@ import logging
 
 import pytest
 
-from video_tutorials.components.identity import identity_component
+from tests.support.fakes import InMemorySkips
+from video_tutorials.components.identity import Dependencies, identity_component
 
 SITE_URL = "http://127.0.0.1:3000"
 
@@ -15,5 +16,17 @@ def logger():
 
 
 @pytest.fixture
-def identity(store, logger):
-    return identity_component(store, SITE_URL, logger=logger)
+def skips():
+    return InMemorySkips()
+
+
+def bind_identity(store, logger, skips=None):
+    """The identity component on ``store`` (the skips it records kept in memory)."""
+    return identity_component.bind(
+        Dependencies(store, SITE_URL, logger), logger=logger, skips=skips or InMemorySkips()
+    )
+
+
+@pytest.fixture
+def identity(store, logger, skips):
+    return bind_identity(store, logger, skips)

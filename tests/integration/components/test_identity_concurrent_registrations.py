@@ -8,10 +8,9 @@ from message_store import MessageStore
 from tests.support.factories import a_user_id, an_email
 from tests.support.moto import serialised_moto
 from tests.support.streams import stored_items, stream_event
-from video_tutorials.components.identity import identity_component
 from video_tutorials.contracts import identity as contract
 
-from .conftest import SITE_URL
+from .conftest import bind_identity
 from .test_identity_register import write_register
 
 
@@ -38,7 +37,7 @@ def test_exactly_one_registered_and_one_rejected(store, message_store_table, log
 
     def handle(user_id: str) -> None:
         racer = RaceAtTheReservation(message_store_table, barrier)
-        component = identity_component(racer, SITE_URL, logger=logger)
+        component = bind_identity(racer, logger)
         event = stream_event(stored_items(store, contract.command_stream(user_id)))
         responses[user_id] = component.handle_event(event)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from message_store import Metadata
+from message_store import Message, Metadata
 from tests.support.factories import a_user_id, an_email
 from tests.support.streams import deliver
 from video_tutorials.contracts import identity as contract
@@ -73,15 +73,31 @@ def test_the_same_commands_shuffled_across_streams_give_the_same_outcome(store, 
         ]
 
 
-def test_a_register_for_another_users_stream_fails_its_record(store, identity):
-    user_id = a_user_id()
-    command = contract.Register(user_id=a_user_id(), email=an_email(), password_hash="h")
+def test_a_register_for_another_users_stream_is_skipped_and_recorded(store, identity, skips):
+    user_id, other = a_user_id(), a_user_id()
+    command = contract.Register(user_id=other, email=an_email(), password_hash="h")
     store.write(contract.command_stream(user_id), command.to_message())
 
-    response = deliver(identity, store, contract.command_stream(user_id))
+    response = deliver(identity, store, contract.command_stream(user_id), twice=True)
 
-    assert len(response["batchItemFailures"]) == 1
+    assert response == {"batchItemFailures": []}
     assert store.read_stream(contract.identity_stream(user_id)) == []
+    assert store.read_stream(contract.identity_stream(other)) == []
+    assert skips.addresses() == [f"{contract.command_stream(user_id)}/0"]
+
+
+def test_a_register_that_breaks_its_contract_is_skipped_and_the_next_one_handled(
+    store, identity, skips
+):
+    user_id = a_user_id()
+    stream = contract.command_stream(user_id)
+    store.write(stream, Message(type="Register", data={"userId": user_id}))  # no email
+    write_register(store, user_id, an_email())
+
+    assert deliver(identity, store, stream) == {"batchItemFailures": []}
+
+    assert [e.type for e in store.read_stream(contract.identity_stream(user_id))] == ["Registered"]
+    assert skips.addresses() == [f"{stream}/0"]
 
 
 def _command_streams(store):

@@ -8,7 +8,7 @@ import pytest
 from message_store import Metadata
 from tests.support.streams import deliver
 from video_tutorials.components.mailer import SesMailer
-from video_tutorials.components.send_email import send_email_component
+from video_tutorials.components.send_email import Dependencies, send_email_component
 from video_tutorials.contracts import send_email as contract
 
 SENDER = "no-reply@video-tutorials.example"
@@ -19,6 +19,10 @@ def ses(aws):
     client = boto3.client("ses", region_name="us-east-1")
     client.verify_email_identity(EmailAddress=SENDER)
     return client
+
+
+def bind_send_email(store, mailer, logger):
+    return send_email_component.bind(Dependencies(store, mailer, logger), logger=logger)
 
 
 def write_send(store, email_id="e1", to="ada@example.com"):
@@ -32,7 +36,7 @@ def write_send(store, email_id="e1", to="ada@example.com"):
 
 
 def test_send_delivered_twice_sends_one_email(store, ses, logger):
-    component = send_email_component(store, SesMailer(SENDER), logger=logger)
+    component = bind_send_email(store, SesMailer(SENDER), logger)
     write_send(store)
 
     response = deliver(component, store, contract.command_stream("e1"), twice=True)
@@ -47,9 +51,7 @@ def test_send_delivered_twice_sends_one_email(store, ses, logger):
 
 
 def test_a_refused_email_is_recorded_as_failed(store, ses, logger):
-    component = send_email_component(
-        store, SesMailer("unverified@elsewhere.example"), logger=logger
-    )
+    component = bind_send_email(store, SesMailer("unverified@elsewhere.example"), logger)
     write_send(store)
 
     response = deliver(component, store, contract.command_stream("e1"), twice=True)
@@ -74,7 +76,7 @@ class CrashesAfterSending:
 
 def test_the_duplicate_it_cannot_rule_out_a_crash_between_sending_and_recording(store, logger):
     mailer = CrashesAfterSending()
-    component = send_email_component(store, mailer, logger=logger)
+    component = bind_send_email(store, mailer, logger)
     write_send(store)
 
     first = deliver(component, store, contract.command_stream("e1"))

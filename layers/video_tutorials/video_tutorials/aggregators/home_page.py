@@ -8,11 +8,10 @@ source streams.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
-from message_store import Message, Projection
+from message_store import InvalidMessageError, Projection
 from message_store import id as id_of
-from message_store.aggregator import Aggregator, StreamReader
+from message_store.aggregator import Aggregator
 
 from ..contracts.video_publishing import VideoNamed, VideoPublished
 from ..contracts.viewing import VideoViewed
@@ -21,35 +20,28 @@ from ..views.home_page import HomePageViews, VideoSummary
 NAME = "home-page"
 
 
-def _viewed(video: VideoSummary, message: Message) -> VideoSummary:
-    VideoViewed.from_message(message)  # a malformed event fails its record
-    return replace(video, video_id=id_of(message.stream_name or "") or "", views=video.views + 1)
+def _viewed(video: VideoSummary, event: VideoViewed) -> VideoSummary:
+    stream = event.message.stream_name
+    if id_of(stream) != event.video_id:
+        raise InvalidMessageError(f"a viewing of video {event.video_id} in {stream}")
+    return replace(video, video_id=event.video_id, views=video.views + 1)
 
 
-def _published(video: VideoSummary, message: Message) -> VideoSummary:
-    event = VideoPublished.from_message(message)
+def _published(video: VideoSummary, event: VideoPublished) -> VideoSummary:
     return replace(
         video, video_id=event.video_id, published=True, transcoded_uri=event.transcoded_uri
     )
 
 
-def _named(video: VideoSummary, message: Message) -> VideoSummary:
-    event = VideoNamed.from_message(message)
+def _named(video: VideoSummary, event: VideoNamed) -> VideoSummary:
     return replace(video, video_id=event.video_id, name=event.name)
 
 
 home_page_projection: Projection[VideoSummary] = Projection(
     initial=VideoSummary,
-    handlers={
-        VideoViewed.type: _viewed,
-        VideoPublished.type: _published,
-        VideoNamed.type: _named,
-    },
+    handlers={VideoViewed: _viewed, VideoPublished: _published, VideoNamed: _named},
 )
 
-
-def home_page_aggregator(
-    store: StreamReader, views: HomePageViews, logger: Any = None
-) -> Aggregator[VideoSummary]:
-    """The home-page aggregator, ready to handle stream batches."""
-    return Aggregator(NAME, home_page_projection, views, store, logger=logger)
+home_page_aggregator: Aggregator[VideoSummary] = Aggregator(
+    NAME, home_page_projection, views=HomePageViews
+)

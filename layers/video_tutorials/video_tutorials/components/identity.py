@@ -1,7 +1,7 @@
 """identity: registers users, reserves their email, asks for the welcome email.
 
 Reads ``identity:command`` (``Register``), its own ``identity`` events (``Registered``) and
-``sendEmail`` events whose origin is an identity stream (``Sent``). Writes ``identity-{userId}``
+``sendEmail`` events that answer an identity stream (``Sent``). Writes ``identity-{userId}``
 and ``identityEmail-{emailKey}``, and ``Send`` to ``sendEmail:command-{emailId}``.
 """
 
@@ -11,15 +11,32 @@ import html
 from dataclasses import dataclass, replace
 from typing import Any
 
-from message_store import Message, MessageStore, Metadata, Projection, VersionConflictError
+from message_store import (
+    Contract,
+    InvalidMessageError,
+    MessageStore,
+    Metadata,
+    Projection,
+    VersionConflictError,
+)
 from message_store import category as category_of
 from message_store import id as id_of
-from message_store.consumer import Component, default_logger
+from message_store.consumer import Component
+from message_store.declaration import from_origin
 
 from ..contracts import identity as contract
 from ..contracts import send_email
 
 NAME = "identity"
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What identity's handlers use."""
+
+    store: MessageStore
+    site_url: str
+    logger: Any
 
 
 @dataclass(frozen=True)
@@ -34,37 +51,32 @@ class Identity:
     last_command_position: int = -1
 
 
-def _acted_on(identity: Identity, message: Message) -> Identity:
-    metadata = message.metadata
+def _acted_on(identity: Identity, event: Contract) -> Identity:
+    metadata = event.message.metadata
     position = metadata.causation_message_position
     stream = metadata.causation_message_stream_name or ""
-    if position is not None and category_of(stream) == f"{contract.CATEGORY}:command":
+    if position is not None and category_of(stream) == contract.COMMAND_CATEGORY:
         return replace(
             identity, last_command_position=max(identity.last_command_position, position)
         )
     return identity
 
 
-def _registered(identity: Identity, message: Message) -> Identity:
-    event = contract.Registered.from_message(message)
+def _registered(identity: Identity, event: contract.Registered) -> Identity:
     updated = replace(identity, user_id=event.user_id, email=event.email, registered=True)
-    return _acted_on(updated, message)
+    return _acted_on(updated, event)
 
 
-def _rejected(identity: Identity, message: Message) -> Identity:
-    return _acted_on(identity, message)
-
-
-def _email_sent(identity: Identity, message: Message) -> Identity:
+def _email_sent(identity: Identity, _event: contract.RegistrationEmailSent) -> Identity:
     return replace(identity, registration_email_sent=True)
 
 
 identity_projection: Projection[Identity] = Projection(
     initial=Identity,
     handlers={
-        contract.Registered.type: _registered,
-        contract.RegistrationRejected.type: _rejected,
-        contract.RegistrationEmailSent.type: _email_sent,
+        contract.Registered: _registered,
+        contract.RegistrationRejected: _acted_on,
+        contract.RegistrationEmailSent: _email_sent,
     },
 )
 
@@ -74,15 +86,12 @@ class EmailReservation:
     user_id: str | None = None
 
 
+def _reserved(reservation: EmailReservation, event: contract.EmailReserved) -> EmailReservation:
+    return reservation if reservation.user_id else EmailReservation(event.user_id)
+
+
 reservation_projection: Projection[EmailReservation] = Projection(
-    initial=EmailReservation,
-    handlers={
-        contract.EmailReserved.type: lambda reservation, message: (
-            reservation
-            if reservation.user_id
-            else EmailReservation(contract.EmailReserved.from_message(message).user_id)
-        )
-    },
+    initial=EmailReservation, handlers={contract.EmailReserved: _reserved}
 )
 
 
@@ -101,100 +110,96 @@ def welcome_email(email_id: str, to: str, site_url: str) -> send_email.Send:
     )
 
 
-class IdentityHandlers:
-    """The identity component's handlers, one small function per step."""
+# -- Register -> Registered | RegistrationRejected ---------------------------------------------
 
-    def __init__(self, store: MessageStore, site_url: str, logger: Any) -> None:
-        self.store = store
-        self.site_url = site_url
-        self.logger = logger
 
-    # Register -> Registered | RegistrationRejected
-
-    def register(self, message: Message) -> None:
-        command = contract.Register.from_message(message)
-        if id_of(message.stream_name or "") != command.user_id:
-            raise ValueError(f"Register for {command.user_id} in {message.stream_name}")
-        stream = contract.identity_stream(command.user_id)
-        identity, version = self.store.fetch(stream, identity_projection)
-        if (message.position or 0) <= identity.last_command_position:
-            self.logger.info("Register already handled", extra={"user_id": command.user_id})
-            return
-        if identity.registered:
-            self.logger.info("already registered", extra={"user_id": command.user_id})
-            return
-        if self._reserve_email(command, message):
-            event: contract.Contract = contract.Registered(
-                user_id=command.user_id, email=command.email, password_hash=command.password_hash
-            )
-        else:
-            event = contract.RegistrationRejected(
-                user_id=command.user_id, email=command.email, reason="email already taken"
-            )
-        self.store.write(stream, event.to_message().follow(message), expected_version=version)
-
-    def _reserve_email(self, command: contract.Register, message: Message) -> bool:
-        """True when the address is (now) this user's: the first reservation wins.
-
-        The write at ``expected_version=-1`` is the guard: only when it finds the address
-        reserved already is the reservation read, to see whose it is (ours, on a retry).
-        """
-        stream = contract.email_stream(command.email)
-        reserved = contract.EmailReserved(user_id=command.user_id, email=command.email)
-        try:
-            self.store.write(stream, reserved.to_message().follow(message), expected_version=-1)
-            return True
-        except VersionConflictError:
-            reservation, _ = self.store.fetch(stream, reservation_projection)
-        return reservation.user_id == command.user_id
-
-    # Registered -> Send (the welcome email)
-
-    def registered(self, message: Message) -> None:
-        event = contract.Registered.from_message(message)
-        identity, _ = self.store.fetch(message.stream_name or "", identity_projection)
-        if identity.registration_email_sent:
-            self.logger.info("welcome email already sent", extra={"user_id": event.user_id})
-            return
-        email_id = contract.registration_email_id(event.user_id)
-        send = welcome_email(email_id, event.email, self.site_url).to_message(
-            Metadata(origin_stream_name=message.stream_name)
+def register(command: contract.Register, deps: Dependencies) -> None:
+    """Register the user unless done already; the first to reserve the email wins it."""
+    message = command.message
+    if id_of(message.stream_name) != command.user_id:
+        raise InvalidMessageError(f"Register for {command.user_id} in {message.stream_name}")
+    stream = contract.identity_stream(command.user_id)
+    identity, version = deps.store.fetch(stream, identity_projection)
+    if message.position <= identity.last_command_position:
+        deps.logger.info("Register already handled", extra={"user_id": command.user_id})
+        return
+    if identity.registered:
+        deps.logger.info("already registered", extra={"user_id": command.user_id})
+        return
+    if _reserve_email(command, deps.store):
+        event: Contract = contract.Registered(
+            user_id=command.user_id, email=command.email, password_hash=command.password_hash
         )
-        try:
-            self.store.write(
-                send_email.command_stream(email_id), send.follow(message), expected_version=-1
-            )
-        except VersionConflictError:
-            self.logger.info("welcome email already requested", extra={"email_id": email_id})
-
-    # Sent (origin identity) -> RegistrationEmailSent
-
-    def sent(self, message: Message) -> None:
-        origin = message.metadata.origin_stream_name or ""
-        if category_of(origin) != contract.CATEGORY or id_of(origin) is None:
-            return  # an email some other service asked for
-        sent = send_email.Sent.from_message(message)
-        identity, version = self.store.fetch(origin, identity_projection)
-        if identity.registration_email_sent:
-            self.logger.info("welcome email already recorded", extra={"email_id": sent.email_id})
-            return
-        if not identity.registered:
-            self.logger.warning("email sent for an unregistered identity", extra={"stream": origin})
-            return
-        recorded = contract.RegistrationEmailSent(user_id=id_of(origin), email_id=sent.email_id)
-        self.store.write(origin, recorded.to_message().follow(message), expected_version=version)
+    else:
+        event = contract.RegistrationRejected(
+            user_id=command.user_id, email=command.email, reason="email already taken"
+        )
+    deps.store.write(stream, event.to_message().follow(message), expected_version=version)
 
 
-def identity_component(store: MessageStore, site_url: str, logger: Any = None) -> Component:
-    """The identity component, ready to handle stream batches."""
-    log = logger or default_logger()
-    handlers = IdentityHandlers(store, site_url, log)
-    return Component(
-        NAME,
-        {
-            contract.Register.type: handlers.register,
-            contract.Registered.type: handlers.registered,
-            send_email.Sent.type: handlers.sent,
-        },
-        logger=log,
+def _reserve_email(command: contract.Register, store: MessageStore) -> bool:
+    """True when the address is (now) this user's: the first reservation wins.
+
+    The write at ``expected_version=-1`` is the guard: only when it finds the address
+    reserved already is the reservation read, to see whose it is (ours, on a retry).
+    """
+    stream = contract.email_stream(command.email)
+    reserved = contract.EmailReserved(user_id=command.user_id, email=command.email)
+    try:
+        store.write(stream, reserved.to_message().follow(command.message), expected_version=-1)
+        return True
+    except VersionConflictError:
+        reservation, _ = store.fetch(stream, reservation_projection)
+    return reservation.user_id == command.user_id
+
+
+# -- Registered -> Send (the welcome email) ----------------------------------------------------
+
+
+def request_welcome_email(event: contract.Registered, deps: Dependencies) -> None:
+    """Ask send-email for the welcome email, once (its id is derived from the user's)."""
+    message = event.message
+    identity, _ = deps.store.fetch(message.stream_name, identity_projection)
+    if identity.registration_email_sent:
+        deps.logger.info("welcome email already sent", extra={"user_id": event.user_id})
+        return
+    email_id = contract.registration_email_id(event.user_id)
+    send = welcome_email(email_id, event.email, deps.site_url).to_message(
+        Metadata(origin_stream_name=message.stream_name)
     )
+    try:
+        deps.store.write(
+            send_email.command_stream(email_id), send.follow(message), expected_version=-1
+        )
+    except VersionConflictError:
+        deps.logger.info("welcome email already requested", extra={"email_id": email_id})
+
+
+# -- Sent (answering an identity stream) -> RegistrationEmailSent ------------------------------
+
+
+def record_welcome_email(sent: send_email.Sent, deps: Dependencies) -> None:
+    """Record on the identity that its welcome email went out, once."""
+    origin = sent.message.metadata.origin_stream_name or ""
+    user_id = id_of(origin)
+    if user_id is None:
+        raise InvalidMessageError(f"Sent answers {origin!r}, which is not an identity stream")
+    identity, version = deps.store.fetch(origin, identity_projection)
+    if identity.registration_email_sent:
+        deps.logger.info("welcome email already recorded", extra={"email_id": sent.email_id})
+        return
+    if not identity.registered:
+        deps.logger.warning("email sent for an unregistered identity", extra={"stream": origin})
+        return
+    recorded = contract.RegistrationEmailSent(user_id=user_id, email_id=sent.email_id)
+    deps.store.write(origin, recorded.to_message().follow(sent.message), expected_version=version)
+
+
+identity_component: Component[Dependencies] = Component(
+    NAME,
+    {
+        contract.Register: register,
+        contract.Registered: request_welcome_email,
+        from_origin(send_email.Sent, contract.CATEGORY): record_welcome_email,
+    },
+)

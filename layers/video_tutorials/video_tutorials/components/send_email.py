@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from message_store import Message, MessageStore, Projection
-from message_store.consumer import Component, default_logger
+from message_store import Contract, MessageStore, Projection
+from message_store.consumer import Component
 
 from ..contracts import send_email as contract
 
@@ -29,6 +29,15 @@ class Mailer(Protocol):
 
 
 @dataclass(frozen=True)
+class Dependencies:
+    """What send-email's handler uses."""
+
+    store: MessageStore
+    mailer: Mailer
+    logger: Any
+
+
+@dataclass(frozen=True)
 class Email:
     done: bool = False
 
@@ -36,39 +45,29 @@ class Email:
 email_projection: Projection[Email] = Projection(
     initial=Email,
     handlers={
-        contract.Sent.type: lambda _email, _message: Email(done=True),
-        contract.Failed.type: lambda _email, _message: Email(done=True),
+        contract.Sent: lambda _email, _event: Email(done=True),
+        contract.Failed: lambda _email, _event: Email(done=True),
     },
 )
 
 
-class SendEmailHandlers:
-    def __init__(self, store: MessageStore, mailer: Mailer, logger: Any) -> None:
-        self.store = store
-        self.mailer = mailer
-        self.logger = logger
-
-    def send(self, message: Message) -> None:
-        command = contract.Send.from_message(message)
-        stream = contract.email_stream(command.email_id)
-        email, version = self.store.fetch(stream, email_projection)
-        if email.done:
-            self.logger.info("email already handled", extra={"email_id": command.email_id})
-            return
-        fields = command.model_dump()
-        try:
-            self.mailer.send(
-                to=command.to, subject=command.subject, text=command.text, html=command.html
-            )
-        except DeliveryError as exc:
-            outcome: Any = contract.Failed(**fields, reason=str(exc))
-        else:
-            outcome = contract.Sent(**fields)
-        self.store.write(stream, outcome.to_message().follow(message), expected_version=version)
+def send(command: contract.Send, deps: Dependencies) -> None:
+    """Send the email unless it was sent (or refused) already; record the outcome."""
+    stream = contract.email_stream(command.email_id)
+    email, version = deps.store.fetch(stream, email_projection)
+    if email.done:
+        deps.logger.info("email already handled", extra={"email_id": command.email_id})
+        return
+    fields = command.model_dump()
+    try:
+        deps.mailer.send(
+            to=command.to, subject=command.subject, text=command.text, html=command.html
+        )
+    except DeliveryError as exc:
+        outcome: Contract = contract.Failed(**fields, reason=str(exc))
+    else:
+        outcome = contract.Sent(**fields)
+    deps.store.write(stream, outcome.to_message().follow(command.message), expected_version=version)
 
 
-def send_email_component(store: MessageStore, mailer: Mailer, logger: Any = None) -> Component:
-    """The send-email component, ready to handle stream batches."""
-    log = logger or default_logger()
-    handlers = SendEmailHandlers(store, mailer, log)
-    return Component(NAME, {contract.Send.type: handlers.send}, logger=log)
+send_email_component: Component[Dependencies] = Component(NAME, {contract.Send: send})

@@ -14,9 +14,13 @@ def authentication_stream(user_id: str) -> str:
 
 
 class UserLoggedIn(Contract):
+    category = CATEGORY
+
     user_id: str
 
 
 class UserLoginFailed(Contract):
+    category = CATEGORY
+
     user_id: str
     reason: str

@@ -14,6 +14,7 @@ from message_store import command_stream_name, stream_name
 from ._base import Contract
 
 CATEGORY = "identity"
+COMMAND_CATEGORY = f"{CATEGORY}:command"
 EMAIL_CATEGORY = "identityEmail"
 REGISTRATION_EMAIL_NAMESPACE = uuid.UUID("6f1d3a52-8c0e-4d8e-9a57-2f43f0f1c0a1")
 
@@ -48,30 +49,40 @@ def registration_email_id(user_id: str) -> str:
 class Register(Contract):
     """Command: register a user with an email and a password hash."""
 
+    category = COMMAND_CATEGORY
+
     user_id: str
     email: str
     password_hash: str
 
 
 class Registered(Contract):
+    category = CATEGORY
+
     user_id: str
     email: str
     password_hash: str
 
 
 class RegistrationRejected(Contract):
+    category = CATEGORY
+
     user_id: str
     email: str
     reason: str
 
 
 class RegistrationEmailSent(Contract):
+    category = CATEGORY
+
     user_id: str
     email_id: str
 
 
 class EmailReserved(Contract):
     """The first ``Register`` to reserve an address wins it (in ``identityEmail-{key}``)."""
+
+    category = EMAIL_CATEGORY
 
     user_id: str
     email: str

@@ -10,6 +10,7 @@ from message_store import command_stream_name, stream_name
 from ._base import Contract
 
 CATEGORY = "sendEmail"
+COMMAND_CATEGORY = f"{CATEGORY}:command"
 
 
 def command_stream(email_id: str) -> str:
@@ -23,6 +24,8 @@ def email_stream(email_id: str) -> str:
 class Send(Contract):
     """Command: send one email."""
 
+    category = COMMAND_CATEGORY
+
     email_id: str
     to: str
     subject: str
@@ -31,6 +34,8 @@ class Send(Contract):
 
 
 class Sent(Contract):
+    category = CATEGORY
+
     email_id: str
     to: str
     subject: str
@@ -39,6 +44,8 @@ class Sent(Contract):
 
 
 class Failed(Contract):
+    category = CATEGORY
+
     email_id: str
     to: str
     subject: str

@@ -17,6 +17,8 @@ def video_stream(video_id: str) -> str:
 
 
 class VideoPublished(Contract):
+    category = CATEGORY
+
     owner_id: str
     source_uri: str
     transcoded_uri: str
@@ -24,5 +26,7 @@ class VideoPublished(Contract):
 
 
 class VideoNamed(Contract):
+    category = CATEGORY
+
     video_id: str
     name: str

@@ -14,5 +14,7 @@ def viewing_stream(video_id: str) -> str:
 
 
 class VideoViewed(Contract):
+    category = CATEGORY
+
     user_id: str | None = None
     video_id: str
