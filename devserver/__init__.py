@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .chaos import ChaosSettings
+    from .errors import DevServerError, InvocationError
+    from .options import Options
     from .outbox import Mail, sent_mail
-    from .server import DevServer, DevServerError, InvocationError, Options, start
+    from .server import DevServer, start
 
 __all__ = [
     "ChaosSettings",
@@ -39,9 +41,9 @@ __all__ = [
 _LAZY = {
     "ChaosSettings": "chaos",
     "DevServer": "server",
-    "DevServerError": "server",
-    "InvocationError": "server",
-    "Options": "server",
+    "DevServerError": "errors",
+    "InvocationError": "errors",
+    "Options": "options",
     "start": "server",
     "Mail": "outbox",
     "sent_mail": "outbox",

@@ -17,8 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from .chaos import ChaosSettings
+from .errors import DevServerError
+from .options import Options, read_env_vars
 from .outbox import DEFAULT_STATE_DIR
-from .server import DevServer, DevServerError, Options, read_env_vars
+from .server import DevServer
+from .statedir import running_runtime
 from .template import TEMPLATE_PATH, TemplateError
 
 
@@ -205,19 +208,8 @@ def _started(server: DevServer) -> bool:
 
 def _running_endpoint(state_dir: Path) -> str | None:
     """The emulator URL of a devserver running on ``state_dir``, if one is."""
-    import fcntl
-
-    lock = state_dir / "devserver.lock"
-    runtime = state_dir / "devserver.json"
-    if not lock.exists() or not runtime.exists():
-        return None
-    with open(lock, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return json.loads(runtime.read_text(encoding="utf-8")).get("endpoint_url")
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return None
+    runtime = running_runtime(state_dir)
+    return runtime.get("endpoint_url") if runtime is not None else None
 
 
 def invoke(argv: list[str]) -> int:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .template import ROOT
+from .template.loading import ROOT
 
 DEFAULT_STATE_DIR = ROOT / ".devserver"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from devserver.checkpoints import CheckpointStore, ShardCheckpoint
-from devserver.streams import CachedRecord, Shard
+from devserver.mappings.checkpoints import CheckpointStore, ShardCheckpoint
+from devserver.mappings.stream_reader import CachedRecord, Shard
 
 
 def a_shard(*pairs):

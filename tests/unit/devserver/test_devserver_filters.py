@@ -102,3 +102,22 @@ def test_null_matches_a_null_value_only():
 def test_an_invalid_pattern_is_refused_at_start_with_the_reason(criteria_value, message):
     with pytest.raises(ValueError, match=message):
         parse_filter_criteria(criteria_value)
+
+
+def test_a_mapping_whose_filter_lambda_would_refuse_fails_the_start_naming_it():
+    from devserver.mappings import compile_filters
+    from devserver.template import TemplateError
+    from devserver.template.event_sources import StreamSource
+
+    mapping = StreamSource(
+        name="One/Commands",
+        function_id="One",
+        source_arn="arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/1",
+        batch_size=10,
+        table_id="Table",
+        starting_position="LATEST",
+        filter_criteria={"Filters": [{"Pattern": "{"}]},
+    )
+
+    with pytest.raises(TemplateError, match=r"One/Commands: FilterCriteria: filter 0"):
+        compile_filters(mapping)

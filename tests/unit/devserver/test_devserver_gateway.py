@@ -9,9 +9,9 @@ import pytest
 
 from devserver.console import Console
 from devserver.gateway import Gateway, Router
-from devserver.model import ApiRoute, RestApi
 from devserver.runtime import FunctionError, InvocationResult
 from devserver.template import TemplateError
+from devserver.template.apis import ApiRoute, RestApi
 
 
 def route(path, method="ANY", function="Fn"):

@@ -8,10 +8,11 @@ import pytest
 
 from devserver.chaos import Chaos, ChaosSettings
 from devserver.cli import parse_parameter_overrides, run_parser
-from devserver.model import FunctionSpec
-from devserver.resources import Naming, generate_secret_string
+from devserver.emulator.resources import Naming, generate_secret_string
+from devserver.errors import DevServerError
+from devserver.options import read_env_vars
 from devserver.runtime import lambda_environment
-from devserver.server import DevServerError, read_env_vars
+from devserver.template.functions import FunctionSpec
 
 
 def test_parameter_overrides_take_both_forms():

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from devserver.model import FunctionSpec
 from devserver.runtime import Runtime
+from devserver.template.functions import FunctionSpec
 
 LAYER_MODULE = """
 STATE = {"calls": 0}

@@ -1,0 +1,7 @@
+"""``python -m devserver.emulator``: the emulator child (started by ``EmulatorProcess``)."""
+
+import sys
+
+from .child import main
+
+sys.exit(main())

@@ -1,0 +1,71 @@
+"""moto's WSGI app behind one lock: every request runs alone, as atomic as DynamoDB's own.
+
+moto's backends have no locks (DESIGN.md section 7): two threads' conditional puts on one
+key can both succeed. The child serves moto's app from a threaded server, so this wrapper
+runs each request under one lock, notes whether it changed anything (for snapshots), hands
+SES requests to the outbox and keeps moto's shard iterators bounded.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .actions import action_of, reads_only
+from .fixes import prune_shard_iterators
+from .mail import Outbox
+from .snapshots import snapshot_bytes
+
+
+class EmulatorApp:
+    """moto's WSGI app behind one lock, with snapshots and the SES outbox."""
+
+    def __init__(self, app: Any, state_path: Path | None, outbox: Path | None) -> None:
+        self.app = app
+        self.state_path = state_path
+        self.outbox = Outbox(outbox)
+        self.lock = threading.Lock()
+        self.dirty = False
+        self.requests = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        action = action_of(environ, body)
+        with self.lock:
+            self.requests += 1
+            response = self.app(environ, start_response)
+            try:
+                chunks = list(response)
+            finally:
+                if hasattr(response, "close"):
+                    response.close()
+            if not reads_only(action):
+                self.dirty = True
+            if "/ses/aws4_request" in environ.get("HTTP_AUTHORIZATION", ""):
+                self.outbox.collect(environ, body)
+            if action == "GetRecords":
+                prune_shard_iterators()
+        return chunks
+
+    def snapshot(self, force: bool = False) -> bool:
+        """Write the state file if anything changed; True when written."""
+        if self.state_path is None:
+            return False
+        with self.lock:
+            if not (self.dirty or force):
+                return False
+            blob = snapshot_bytes()
+            self.dirty = False
+        temporary = self.state_path.with_suffix(".tmp")
+        with open(temporary, "wb") as handle:
+            handle.write(blob)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.state_path)
+        return True

@@ -1,0 +1,155 @@
+"""Lambda's event source mapping service, locally: one poller per mapping, started and stopped.
+
+For every enabled mapping of the application it starts the source's reader (one
+``StreamTail`` per DynamoDB stream, shared by the mappings on it) and the mapping's poller.
+``wait_idle`` returns once nothing is left to do; ``stop`` finishes the batches being
+delivered and stops the pollers, then the readers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..chaos import Chaos
+from ..console import Console
+from ..runtime import Runtime
+from ..template import TemplateError
+from ..template.event_sources import EventSourceMapping, StreamSource
+from ..template.functions import FunctionSpec
+from .checkpoints import CheckpointStore
+from .destinations import Destinations
+from .dynamodb import StreamPoller
+from .filters import FilterPattern, parse_filter_criteria
+from .invocation import BatchInvoker
+from .poller import Poller
+from .stream_reader import StreamTail
+
+
+def compile_filters(mapping: EventSourceMapping) -> tuple[FilterPattern, ...]:
+    """A mapping's ``FilterCriteria`` parsed; ``TemplateError`` naming what Lambda refuses."""
+    try:
+        return parse_filter_criteria(mapping.filter_criteria)
+    except ValueError as exc:
+        raise TemplateError(f"{mapping.name}: FilterCriteria: {exc}") from exc
+
+
+class EventSourceMappings:
+    """Every mapping's poller (and every stream's reader), for one application."""
+
+    def __init__(
+        self,
+        mappings: list[EventSourceMapping],
+        functions: Mapping[str, FunctionSpec],
+        runtime: Runtime,
+        console: Console,
+        checkpoints: CheckpointStore,
+        *,
+        clients: Callable[[str], Any],
+        destinations: Destinations,
+        region: str,
+        interval: float = 0.25,
+        chaos: Chaos | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.mappings = [m for m in mappings if m.function_id in functions]
+        self.functions = dict(functions)
+        self.runtime = runtime
+        self.console = console
+        self.checkpoints = checkpoints
+        self.clients = clients
+        self.destinations = destinations
+        self.region = region
+        self.interval = interval
+        self.chaos = chaos
+        self.clock = clock
+        self.filters = {mapping.name: compile_filters(mapping) for mapping in self.mappings}
+        self.tails: dict[str, StreamTail] = {}
+        self.pollers: list[Poller] = []
+
+    def start(self) -> None:
+        """Start a poller for every enabled mapping (and the readers they need)."""
+        for mapping in self.mappings:
+            if mapping.enabled:
+                poller = self._poller(mapping)
+                poller.start()
+                self.pollers.append(poller)
+
+    def _poller(self, mapping: EventSourceMapping) -> Poller:
+        spec = self.functions[mapping.function_id]
+        invoker = BatchInvoker(
+            spec,
+            self.runtime,
+            self.console,
+            report_item_failures=mapping.report_item_failures,
+            chaos=self.chaos,
+        )
+        if isinstance(mapping, StreamSource):
+            return StreamPoller(
+                mapping,
+                spec,
+                self._tail(mapping.stream_arn),
+                invoker,
+                self.console,
+                self.checkpoints,
+                filters=self.filters[mapping.name],
+                send_to_destination=self.destinations.send,
+                interval=self.interval,
+                clock=self.clock,
+            )
+        raise TemplateError(f"{mapping.name}: {type(mapping).__name__} mappings do not run")
+
+    def _tail(self, stream_arn: str) -> StreamTail:
+        tail = self.tails.get(stream_arn)
+        if tail is None:
+            tail = StreamTail(
+                self.clients("dynamodbstreams"),
+                stream_arn,
+                region=self.region,
+                interval=self.interval,
+                console=self.console,
+            )
+            tail.start()
+            self.tails[stream_arn] = tail
+        return tail
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Return once nothing is left to do: every stream read, every consumer caught up.
+
+        Loops until a round in which every stream was read afresh, every poller was idle
+        with nothing pending, and no function ran at all (so no write can be in flight).
+        Raises ``TimeoutError`` naming the consumers still busy (a failing batch retried
+        forever keeps its consumer busy).
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            # Count finished invocations, not started ones: an invocation running while the
+            # streams are read may write after the read, and must cause another round.
+            mark = self.runtime.completed
+            for tail in self.tails.values():
+                tail.sync(deadline)
+            while not all(p.idle() for p in self.pollers) or self.runtime.in_flight:
+                if time.monotonic() > deadline:
+                    busy = [
+                        f"{p.name} ({p.status}, {p.pending()} pending)"
+                        for p in self.pollers
+                        if not p.idle()
+                    ]
+                    raise TimeoutError(
+                        f"not idle after {timeout:.0f} s: {', '.join(busy) or 'requests in flight'}"
+                    )
+                time.sleep(0.005)
+            if self.runtime.completed == mark and self.runtime.in_flight == 0:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"still invoking functions after {timeout:.0f} s")
+
+    def stop(self) -> None:
+        """Stop every poller (each finishes its batch), then every reader."""
+        for poller in self.pollers:
+            poller.stop()
+        self.pollers = []
+        for tail in self.tails.values():
+            tail.stop()
+        self.tails = {}

@@ -1,0 +1,274 @@
+"""Reading a DynamoDB stream for every mapping on it, records kept in Lambda's shape.
+
+One ``StreamTail`` per stream reads every shard (``GetRecords``, one request per shard per
+poll interval for the whole stream, whatever the number of mappings on it), keeps the
+records in memory as Lambda delivers them (``eventVersion`` 1.1, epoch
+``ApproximateCreationDateTime``, binary attributes as base64, ``eventSourceARN``), and
+wakes the pollers waiting on its condition when records arrive. Shards are handed out
+parents before children, the order their records must be processed in.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import json
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..console import Console
+from .checkpoints import ShardCheckpoint
+
+_SHARD_REFRESH_CYCLES = 40
+_PAGES_PER_CYCLE = 20
+
+
+@dataclass(frozen=True)
+class CachedRecord:
+    """One stream record in Lambda's shape, with what the poller needs at hand."""
+
+    sequence_number: int
+    record: dict[str, Any]
+    created: float
+    size: int
+
+    @property
+    def event_id(self) -> str:
+        """The record's ``eventID``."""
+        return self.record["eventID"]
+
+
+@dataclass
+class Shard:
+    """One shard's records (all of them, read once), and whether it is closed."""
+
+    shard_id: str
+    parent_id: str | None
+    records: list[CachedRecord] = field(default_factory=list)
+    sequence_numbers: list[int] = field(default_factory=list)
+    closed: bool = False
+    iterator: str | None = None
+
+    def index_after(self, checkpoint: ShardCheckpoint) -> int | None:
+        """The index of the first record after a checkpoint (None when it is not here)."""
+        if checkpoint.sequence_number is None:
+            return 0
+        number = int(checkpoint.sequence_number)
+        index = bisect.bisect_left(self.sequence_numbers, number)
+        found = index < len(self.records) and self.sequence_numbers[index] == number
+        if found and checkpoint.event_id in (None, self.records[index].event_id):
+            return index + 1
+        for index, cached in enumerate(self.records):  # numbered anew: find it by its id
+            if cached.event_id == checkpoint.event_id:
+                return index + 1
+        return None
+
+
+def _base64_binaries(value: Any) -> Any:
+    """boto3 decodes B/BS to bytes; Lambda's event keeps them as base64 strings."""
+    if isinstance(value, dict):
+        if len(value) == 1:
+            ((kind, inner),) = value.items()
+            if kind == "B" and isinstance(inner, bytes | bytearray):
+                return {"B": base64.b64encode(inner).decode()}
+            if kind == "BS":
+                return {
+                    "BS": [
+                        base64.b64encode(b).decode() if isinstance(b, bytes | bytearray) else b
+                        for b in inner
+                    ]
+                }
+        return {key: _base64_binaries(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_base64_binaries(item) for item in value]
+    return value
+
+
+def lambda_record(raw: dict[str, Any], stream_arn: str, region: str) -> CachedRecord:
+    """A DynamoDB Streams API record as Lambda delivers it to a function."""
+    dynamodb = _base64_binaries(dict(raw["dynamodb"]))
+    created = dynamodb.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        created = created.timestamp()
+    epoch = float(math.floor(float(created or time.time())))
+    dynamodb["ApproximateCreationDateTime"] = epoch
+    record: dict[str, Any] = {
+        "eventID": raw["eventID"],
+        "eventName": raw["eventName"],
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": region,
+        "dynamodb": dynamodb,
+        "eventSourceARN": stream_arn,
+    }
+    if raw.get("userIdentity"):
+        record["userIdentity"] = raw["userIdentity"]
+    size = len(json.dumps(record, separators=(",", ":")))
+    return CachedRecord(int(dynamodb["SequenceNumber"]), record, epoch, size)
+
+
+class StreamTail:
+    """Reads one stream's shards for every consumer; wakes them when records arrive."""
+
+    def __init__(
+        self, client: Any, stream_arn: str, *, region: str, interval: float, console: Console
+    ) -> None:
+        self.client = client
+        self.stream_arn = stream_arn
+        self.region = region
+        self.interval = interval
+        self.console = console
+        self.shards: dict[str, Shard] = {}
+        self.condition = threading.Condition()
+        self.cycles = 0
+        self.generation = 0
+        self._stopping = False
+        self._nudged = False
+        self._failing = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Read everything the stream holds now, then keep reading in the background."""
+        self._refresh_shards()
+        while self._read_shards():
+            pass
+        with self.condition:
+            self.cycles += 1
+        self._thread = threading.Thread(
+            target=self._run, name=f"tail {self.stream_arn.split('/')[1]}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop reading."""
+        with self.condition:
+            self._stopping = True
+            self.condition.notify_all()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def nudge(self) -> None:
+        """Read now rather than at the next interval."""
+        with self.condition:
+            self._nudged = True
+            self.condition.notify_all()
+
+    def sync(self, deadline: float) -> bool:
+        """Wait until a whole read that started after this call has finished."""
+        with self.condition:
+            target = self.cycles + 2
+            self._nudged = True
+            self.condition.notify_all()
+            while self.cycles < target and not self._stopping:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self.condition.wait(remaining)
+        return True
+
+    def ordered_shards(self) -> list[Shard]:
+        """Shards with parents before children (the order records must be processed in)."""
+        with self.condition:
+            shards = list(self.shards.values())
+        ordered: list[Shard] = []
+        placed: set[str] = set()
+        by_id = {s.shard_id: s for s in shards}
+
+        def place(shard: Shard) -> None:
+            if shard.shard_id in placed:
+                return
+            parent = by_id.get(shard.parent_id or "")
+            if parent is not None:
+                place(parent)
+            placed.add(shard.shard_id)
+            ordered.append(shard)
+
+        for shard in shards:
+            place(shard)
+        return ordered
+
+    def _run(self) -> None:
+        while True:
+            with self.condition:
+                if not self._nudged and not self._stopping:
+                    self.condition.wait(self.interval)
+                self._nudged = False
+                if self._stopping:
+                    return
+            try:
+                if self.cycles % _SHARD_REFRESH_CYCLES == 0:
+                    self._refresh_shards()
+                changed = self._read_shards()
+                if self._failing:
+                    self.console.notice(f"stream {self.stream_arn} is readable again")
+                    self._failing = False
+            except Exception as exc:  # the emulator restarting, a network error: retry
+                changed = False
+                if not self._failing:
+                    self.console.notice(f"cannot read stream {self.stream_arn}: {exc}")
+                    self._failing = True
+            with self.condition:
+                self.cycles += 1
+                if changed:
+                    self.generation += 1
+                self.condition.notify_all()
+
+    def _refresh_shards(self) -> None:
+        request: dict[str, Any] = {"StreamArn": self.stream_arn}
+        while True:
+            description = self.client.describe_stream(**request)["StreamDescription"]
+            for shard in description.get("Shards", []):
+                shard_id = shard["ShardId"]
+                if shard_id not in self.shards:
+                    with self.condition:
+                        self.shards[shard_id] = Shard(shard_id, shard.get("ParentShardId"))
+            last = description.get("LastEvaluatedShardId")
+            if not last:
+                return
+            request["ExclusiveStartShardId"] = last
+
+    def _read_shards(self) -> bool:
+        """One page or more from every open shard; True when records were added."""
+        added = False
+        for shard in list(self.shards.values()):
+            pages = 0
+            while not shard.closed and pages < _PAGES_PER_CYCLE:
+                pages += 1
+                records = self._read_page(shard)
+                if not records:
+                    break
+                added = True
+        return added
+
+    def _read_page(self, shard: Shard) -> list[CachedRecord]:
+        if shard.iterator is None:
+            request = {"StreamArn": self.stream_arn, "ShardId": shard.shard_id}
+            if shard.sequence_numbers:
+                request["ShardIteratorType"] = "AFTER_SEQUENCE_NUMBER"
+                request["SequenceNumber"] = str(shard.sequence_numbers[-1])
+            else:
+                request["ShardIteratorType"] = "TRIM_HORIZON"
+            shard.iterator = self.client.get_shard_iterator(**request)["ShardIterator"]
+        try:
+            response = self.client.get_records(ShardIterator=shard.iterator, Limit=1000)
+        except self.client.exceptions.ExpiredIteratorException:
+            shard.iterator = None
+            return []
+        shard.iterator = response.get("NextShardIterator")
+        if shard.iterator is None:
+            shard.closed = True
+        cached = [lambda_record(raw, self.stream_arn, self.region) for raw in response["Records"]]
+        cached = [
+            c
+            for c in cached
+            if not shard.sequence_numbers or c.sequence_number > shard.sequence_numbers[-1]
+        ]
+        if cached:
+            with self.condition:
+                shard.records.extend(cached)
+                shard.sequence_numbers.extend(c.sequence_number for c in cached)
+        return cached

@@ -1,0 +1,22 @@
+"""Running the template's functions in this process, each as if in its own sandbox.
+
+``Runtime`` invokes (``invoker``); each function's world is its ``sandbox``; what a handler
+gets is a ``context``; what it gives back is a ``results`` object; its variables are made
+by ``environment``; its output goes through ``output``; its timeout is the ``watchdog``'s.
+"""
+
+from .context import LambdaContext
+from .environment import lambda_environment, resolve_dynamic_references
+from .invoker import Runtime
+from .results import FunctionError, InvocationResult
+from .watchdog import FunctionTimeout
+
+__all__ = [
+    "FunctionError",
+    "FunctionTimeout",
+    "InvocationResult",
+    "LambdaContext",
+    "Runtime",
+    "lambda_environment",
+    "resolve_dynamic_references",
+]
