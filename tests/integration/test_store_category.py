@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 
 import pytest
+from botocore.awsrequest import AWSResponse
 
 from message_store import InvalidArgumentError, InvalidStreamNameError, MessageStore
 from message_store.store import category_partition
@@ -81,3 +84,49 @@ def test_bad_category_arguments_are_refused(store):
         store.read_category("viewing", after_global_position="not-a-position")
     with pytest.raises(InvalidArgumentError):
         store.read_category("viewing", max_messages=0)
+
+
+@contextlib.contextmanager
+def first_put_slow_then_failing(seconds):
+    """The first PutItem request waits ``seconds``, then DynamoDB answers 500 (retryable)."""
+    from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
+
+    original = BotocoreStubber.__call__
+    calls = []
+
+    def stubbed(self, event_name, request, **kwargs):
+        if request.headers.get("X-Amz-Target", b"").endswith(b"PutItem") and not calls:
+            calls.append(request)
+            time.sleep(seconds)
+            body = '{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError"}'
+            return AWSResponse(request.url, 500, {}, MockRawResponse(body))
+        return original(self, event_name, request, **kwargs)
+
+    BotocoreStubber.__call__ = stubbed
+    try:
+        yield calls
+    finally:
+        BotocoreStubber.__call__ = original
+
+
+def test_a_put_retried_late_is_still_seen_by_a_reader_that_moved_on(message_store_table):
+    """The defect of issue 7: the global position was stamped once, before the put, and the
+    SDK's retries resent that stamp: a put delayed 1.5 s landed behind a reader (window 0.5 s)
+    that had moved on, and was never read. Each attempt is stamped anew now."""
+    writer = MessageStore(message_store_table, settle_window=0.5)
+    reader = MessageStore(message_store_table, settle_window=0.5)
+    slow_message = a_message("VideoViewed")
+    with first_put_slow_then_failing(1.5) as attempts:
+        thread = threading.Thread(target=writer.write, args=(a_stream("viewing"), slow_message))
+        thread.start()
+        time.sleep(0.2)
+        writer.write(a_stream("viewing"), a_message("VideoViewed"))  # lands at once
+        time.sleep(0.8)
+        (first,) = reader.read_category("viewing")  # the cursor moves past the slow one's stamp
+        thread.join()
+    assert len(attempts) == 1
+    time.sleep(1.0)  # past the window after the retry landed
+
+    later = reader.read_category("viewing", after_global_position=first.global_position)
+
+    assert [m.id for m in later] == [slow_message.id]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from message_store import VersionConflictError
+from message_store import MessageStore, VersionConflictError
 from tests.support.factories import a_message, a_stream
 
 
@@ -115,3 +115,19 @@ def test_the_written_message_reads_back_with_its_store_fields(store):
     assert len(read.global_position) == 26
     assert read.time is not None
     assert read.time.tzinfo is not None
+
+
+def test_an_sdk_retry_of_a_write_is_answered_by_any_instance(store, message_store_table):
+    """The defect of issue 7: a retry of the same write (same id, same expected version) by
+    another instance — another Lambda container — raised VersionConflictError."""
+    stream = a_stream()
+    store.write(stream, a_message(), expected_version=-1)
+    message = a_message()
+    assert store.write(stream, message, expected_version=0) == 1
+
+    fresh = MessageStore(message_store_table, settle_window=0)  # knows nothing of the stream
+
+    assert fresh.write(stream, message, expected_version=0) == 1
+    assert [m.id for m in store.read_stream(stream)][1:] == [message.id]
+    with pytest.raises(VersionConflictError):  # another message at that version still conflicts
+        MessageStore(message_store_table).write(stream, a_message(), expected_version=0)

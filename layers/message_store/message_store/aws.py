@@ -13,15 +13,27 @@ from typing import Any
 from .settings import message_store_settings
 
 _lock = threading.Lock()
-_clients: dict[tuple[str, str | None, str], Any] = {}
+_clients: dict[tuple[Any, ...], Any] = {}
 
 
-def client(service: str, *, endpoint_url: str | None = None, region: str | None = None) -> Any:
-    """A shared boto3 client for ``service`` (boto3 imported at first use, not at import)."""
+def client(
+    service: str,
+    *,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    attempts: int = 5,
+    connect_timeout: float = 3,
+    read_timeout: float = 10,
+) -> Any:
+    """A shared boto3 client for ``service`` (boto3 imported at first use, not at import).
+
+    ``attempts`` is the SDK's attempts in all, the first included (1: no SDK retry, the
+    caller retries itself).
+    """
     settings = message_store_settings()
     endpoint = endpoint_url or settings.aws_endpoint_url
     region_name = region or settings.aws_region
-    key = (service, endpoint, region_name)
+    key = (service, endpoint, region_name, attempts, connect_timeout, read_timeout)
     existing = _clients.get(key)
     if existing is not None:
         return existing
@@ -31,9 +43,9 @@ def client(service: str, *, endpoint_url: str | None = None, region: str | None 
             from botocore.config import Config
 
             config = Config(
-                retries={"mode": "standard", "max_attempts": 4},
-                connect_timeout=3,
-                read_timeout=10,
+                retries={"mode": "standard", "total_max_attempts": attempts},
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout,
                 tcp_keepalive=True,
                 max_pool_connections=32,
             )
@@ -53,3 +65,31 @@ def error_code(exc: BaseException) -> str | None:
     """The AWS error code of a botocore ``ClientError`` (``None`` for anything else)."""
     response = getattr(exc, "response", None)
     return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+
+
+#: Error codes a retry may cure (throttling, a service's own trouble).
+_RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "Throttling",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    }
+)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether another attempt of the same request may succeed (what the SDK would retry)."""
+    from botocore.exceptions import ConnectionError as BotocoreConnectionError
+    from botocore.exceptions import HTTPClientError
+
+    if isinstance(exc, BotocoreConnectionError | HTTPClientError):
+        return True  # connect and read timeouts, closed connections
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return False
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return error_code(exc) in _RETRYABLE_CODES or status >= 500

@@ -42,6 +42,13 @@ from .stream_name import validate_category, validate_stream_name
 
 S = TypeVar("S")
 
+#: A put is tried this many times; each attempt is stamped anew (its global position is when
+#: it was sent), so a retried put never lands behind a reader's settle window.
+PUT_ATTEMPTS = 4
+#: One put attempt lasts at most this long (connect, then read): well inside the default
+#: 5 s settle window, so even an attempt that lands as it times out is read in order.
+PUT_CONNECT_TIMEOUT = 1.0
+PUT_READ_TIMEOUT = 2.0
 CATEGORY_INDEX = "category-index"
 TRACE_INDEX = "trace-index"
 MAX_PAGE = 1000
@@ -83,6 +90,7 @@ class MessageStore:
         )
         self._append_attempts = settings.append_attempts
         self._client = client
+        self._writer = client
         self._clock = gp.GlobalPositionClock()
         self._known_lock = threading.Lock()
         self._known: OrderedDict[str, int] = OrderedDict()
@@ -93,6 +101,21 @@ class MessageStore:
         if self._client is None:
             self._client = aws.client("dynamodb")
         return self._client
+
+    @property
+    def writer(self) -> Any:
+        """The client of puts: no SDK retries (the store retries, restamping each attempt).
+
+        A client given to the constructor serves puts too, with its own retry settings.
+        """
+        if self._writer is None:
+            self._writer = aws.client(
+                "dynamodb",
+                attempts=1,
+                connect_timeout=PUT_CONNECT_TIMEOUT,
+                read_timeout=PUT_READ_TIMEOUT,
+            )
+        return self._writer
 
     # -- writing -------------------------------------------------------------------------
 
@@ -122,9 +145,11 @@ class MessageStore:
         # expects 5 on an empty stream create a gap. Position `expected` must exist first:
         # known from an earlier read, or checked now. Nothing is deleted, so once seen it
         # stays true and the put's condition decides the rest.
+        # Past it, the put decides: the position may hold this very message, written by an
+        # earlier attempt of this write from any instance (an SDK or Lambda retry).
         if expected >= 0 and self._known_position(stream_name) < expected:
             actual = self._last_position(stream_name)
-            if actual != expected:
+            if actual < expected:
                 raise VersionConflictError(stream_name, expected, actual)
         position = expected + 1
         if self._put(stream_name, position, message, body):
@@ -141,23 +166,35 @@ class MessageStore:
         raise WriteContentionError(stream_name, None, self._last_position(stream_name))
 
     def _put(self, stream_name: str, position: int, message: Message, body: dict[str, Any]) -> bool:
-        """Put one message at ``position`` unless it is taken; True when it is ours."""
-        item = self._item(stream_name, position, message, body)
-        try:
-            self.client.put_item(
-                TableName=self.table_name,
-                Item=item,
-                ConditionExpression="attribute_not_exists(streamName)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except Exception as exc:  # botocore's errors are classes of the client instance
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise _unavailable("put_item", exc) from exc
-            existing = getattr(exc, "response", {}).get("Item") or {}
-            if existing.get("id", {}).get("S") != message.id:
-                return False
-        self._remember(stream_name, position)
-        return True
+        """Put one message at ``position`` unless it is taken; True when it is ours.
+
+        Each attempt is stamped when it is sent: an SDK retry would resend the first
+        attempt's global position, landing the message later than readers' settle window
+        allows, behind a reader that moved on. An attempt that timed out may have landed:
+        the next one then finds the position taken by the same message id, which is ours.
+        """
+        for attempt in range(1, PUT_ATTEMPTS + 1):
+            item = self._item(stream_name, position, message, body)
+            try:
+                self.writer.put_item(
+                    TableName=self.table_name,
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(streamName)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+            except Exception as exc:  # botocore's errors are classes of the client instance
+                if error_code(exc) == "ConditionalCheckFailedException":
+                    existing = getattr(exc, "response", {}).get("Item") or {}
+                    if existing.get("id", {}).get("S") != message.id:
+                        return False
+                elif attempt < PUT_ATTEMPTS and aws.is_retryable(exc):
+                    time.sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter
+                    continue
+                else:
+                    raise _unavailable("put_item", exc) from exc
+            self._remember(stream_name, position)
+            return True
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _item(
         self, stream_name: str, position: int, message: Message, body: dict[str, Any]
