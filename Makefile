@@ -18,6 +18,8 @@ help:
 	@echo "make run    start the whole system locally (embedded AWS emulator) — ARGS=--reset starts empty"
 	@echo "make test   lint, template checks, sam build and the whole test suite"
 	@echo "make bench  print the benchmark figures"
+	@echo "make redrive [ARGS=CONSUMER...]    deliver the dead letters again (after a fix)"
+	@echo "make rebuild VIEW=home-page        drop a view and rebuild it from the store"
 
 $(BIN)/.installed: pyproject.toml $(wildcard layers/*/requirements.txt)
 	@test -n "$(PYTHON)" || { echo "Python 3.11+ is needed (3.13 for sam build)"; exit 1; }
@@ -76,7 +78,17 @@ e2e: $(BIN)/.installed browser
 test: lint validate build browser
 	$(BIN)/pytest $(ARGS)
 
-.PHONY: openapi
+# Operations (docs/operations.md): against a running `make run`, or --stack-name on AWS.
+TOOLS := PYTHONPATH=layers/message_store:layers/video_tutorials $(BIN)/python -m
+
+redrive: $(BIN)/.installed
+	$(TOOLS) video_tutorials.redrive $(ARGS)
+
+rebuild: $(BIN)/.installed
+	@test -n "$(VIEW)" || { echo "make rebuild VIEW=home-page (or user-credentials) [ARGS=...]"; exit 1; }
+	$(TOOLS) video_tutorials.rebuild $(VIEW) $(ARGS)
+
+.PHONY: openapi redrive rebuild
 openapi: $(BIN)/.installed
 	PYTHONPATH=layers/message_store:layers/video_tutorials $(BIN)/python -m video_tutorials.applications.openapi docs/openapi
 

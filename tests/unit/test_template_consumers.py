@@ -200,3 +200,10 @@ def test_exactly_one_topology_exists_per_deploy():
             assert each["Condition"] == "DeliverByQueues", logical_id
         else:
             assert each["Condition"] == "DeliverByStreams", logical_id
+
+
+@pytest.mark.parametrize("name", sorted(consumers.aggregators()))
+def test_each_aggregator_has_its_view_table(name):
+    aggregator = consumers.aggregators()[name]
+    assert resource(consumers.view_table_id(aggregator))["Type"] == "AWS::DynamoDB::Table"
+    assert aggregator.views is not None

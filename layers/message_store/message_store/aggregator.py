@@ -88,7 +88,7 @@ class Aggregator(Generic[S]):
         projection: Projection[S],
         *,
         key_of: Callable[[StoredMessage], str | None] = item_key_by_stream_id,
-        views: Callable[[str], ViewRepository[S]] | None = None,
+        views: Callable[..., ViewRepository[S]] | None = None,
     ) -> None:
         self.name = name
         self.projection = projection

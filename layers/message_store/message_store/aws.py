@@ -24,16 +24,18 @@ def client(
     attempts: int = 5,
     connect_timeout: float = 3,
     read_timeout: float = 10,
+    credentials: tuple[str, str] | None = None,
 ) -> Any:
     """A shared boto3 client for ``service`` (boto3 imported at first use, not at import).
 
     ``attempts`` is the SDK's attempts in all, the first included (1: no SDK retry, the
-    caller retries itself).
+    caller retries itself). ``credentials`` (key id, secret) replace the default chain's
+    (tools use the emulator's placeholder pair).
     """
     settings = message_store_settings()
     endpoint = endpoint_url or settings.aws_endpoint_url
     region_name = region or settings.aws_region
-    key = (service, endpoint, region_name, attempts, connect_timeout, read_timeout)
+    key = (service, endpoint, region_name, attempts, connect_timeout, read_timeout, credentials)
     existing = _clients.get(key)
     if existing is not None:
         return existing
@@ -49,7 +51,11 @@ def client(
                 tcp_keepalive=True,
                 max_pool_connections=32,
             )
-            _clients[key] = boto3.session.Session().client(
+            session = boto3.session.Session(
+                aws_access_key_id=credentials[0] if credentials else None,
+                aws_secret_access_key=credentials[1] if credentials else None,
+            )
+            _clients[key] = session.client(
                 service, endpoint_url=endpoint, region_name=region_name, config=config
             )
         return _clients[key]

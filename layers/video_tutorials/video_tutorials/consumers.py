@@ -71,6 +71,38 @@ def subscription_id(consumer: Consumer) -> str:
     return f"{base_id(consumer)}Subscription"
 
 
+def view_table_id(aggregator: Aggregator) -> str:
+    """An aggregator's view table: ``HomePageViewTable``."""
+    return f"{_pascal(aggregator.name)}ViewTable"
+
+
 def queue_mapping_id(consumer: Consumer) -> str:
     """Its SQS event source mapping (``Queues`` topology)."""
     return f"{base_id(consumer)}QueueMapping"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m video_tutorials.consumers [NAME…]``: what each consumer reads, and the
+    filters its template entry needs (stream patterns, SNS filter policy), ready to paste."""
+    import json
+    import sys
+
+    names = (sys.argv[1:] if argv is None else argv) or [*all_consumers(), RELAY]
+    for name in names:
+        if name == RELAY:
+            declaration, base = relay_declaration(), "Relay"
+        else:
+            consumer = all_consumers()[name]
+            declaration, base = consumer.declaration, base_id(consumer)
+        print(f"{name} ({base}): reads {declaration.describe()}")
+        print("  FilterCriteria Filters (its StreamMapping):")
+        for pattern in declaration.stream_filters():
+            print(f"    - Pattern: '{json.dumps(pattern)}'")
+        if name != RELAY:
+            print(
+                f"  FilterPolicy (its Subscription): {json.dumps(declaration.queue_filter_policy())}"
+            )
+
+
+if __name__ == "__main__":
+    main()

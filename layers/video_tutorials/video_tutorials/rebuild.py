@@ -28,7 +28,8 @@ from message_store import MessageStore
 from message_store.aggregator import Aggregator
 from message_store.skips import SkippedMessagesTable, SkipRecorder
 
-from .consumers import aggregators, function_id
+from . import stack as stacks
+from .consumers import aggregators, function_id, view_table_id
 from .mappings import MappingSwitch
 
 BATCH = 100
@@ -113,13 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     views = aggregators()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("view", choices=sorted(views))
-    parser.add_argument("--message-store-table", required=True)
-    parser.add_argument("--view-table", required=True)
-    parser.add_argument(
-        "--function",
-        help="the aggregator's Lambda function, whose mappings are paused "
-        "(default: its logical id, as the devserver names it)",
-    )
+    stacks.add_arguments(parser)
     parser.add_argument(
         "--consumer-stopped",
         action="store_true",
@@ -131,20 +126,16 @@ def main(argv: list[str] | None = None) -> None:
         default=10.0,
         help="after pausing, wait this long for a running invocation (the function timeout)",
     )
-    parser.add_argument("--lambda-endpoint-url", help="Lambda's API (the devserver's, locally)")
-    parser.add_argument(
-        "--skipped-messages-table", help="where messages skipped as invalid are recorded"
-    )
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     aggregator = views[arguments.view]
     if aggregator.views is None:
         parser.error(f"{arguments.view} has no view repository to rebuild")
+    stack = stacks.from_arguments(arguments)
     pause = None
     if not arguments.consumer_stopped:
         switch = MappingSwitch(
-            arguments.function or function_id(aggregator),
-            endpoint_url=arguments.lambda_endpoint_url,
+            stack.physical_id(function_id(aggregator)), client=stack.client("lambda")
         )
 
         def pause() -> AbstractContextManager[None]:
@@ -153,16 +144,13 @@ def main(argv: list[str] | None = None) -> None:
     def progress(category: str, count: int) -> None:
         print(f"\r{arguments.view}: {category} {count} messages replayed", end="", flush=True)
 
+    dynamodb = stack.client("dynamodb")
     result = rebuild(
         aggregator,
-        MessageStore(arguments.message_store_table),
-        aggregator.views(arguments.view_table),
+        MessageStore(stack.physical_id("MessageStoreTable"), client=dynamodb),
+        aggregator.views(stack.physical_id(view_table_id(aggregator)), client=dynamodb),
         pause=pause,
-        skips=(
-            SkippedMessagesTable(arguments.skipped_messages_table)
-            if arguments.skipped_messages_table
-            else None
-        ),
+        skips=SkippedMessagesTable(stack.physical_id("SkippedMessagesTable"), client=dynamodb),
         progress=progress,
     )
     print(f"\n{arguments.view}: deleted {result.deleted} items, replayed {result.total} messages")
