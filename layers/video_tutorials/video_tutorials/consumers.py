@@ -99,9 +99,8 @@ def main(argv: list[str] | None = None) -> None:
         for pattern in declaration.stream_filters():
             print(f"    - Pattern: '{json.dumps(pattern)}'")
         if name != RELAY:
-            print(
-                f"  FilterPolicy (its Subscription): {json.dumps(declaration.queue_filter_policy())}"
-            )
+            policy = json.dumps(declaration.queue_filter_policy())
+            print(f"  FilterPolicy (its Subscription): {policy}")
 
 
 if __name__ == "__main__":
