@@ -19,7 +19,15 @@ from video_tutorials.applications.passwords import Passwords
 from video_tutorials.applications.site import Site
 from video_tutorials.views.home_page import HomePage, VideoSummary
 from video_tutorials.views.user_credentials import UserCredentials
-from webglue import SessionCookies, SessionSecret, SessionSigner, WebConfig
+from webglue import (
+    SessionCookies,
+    SessionSecret,
+    SessionSigner,
+    TokenSigner,
+    WebConfig,
+    Written,
+    WrittenCookies,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "a-session-secret-of-the-tests-0123456789abcdef"
@@ -54,34 +62,69 @@ class InMemoryMessageStore:
         return [message for stream in self.streams.values() for message in stream]
 
 
-class FakeCredentialsView:
-    """The user-credentials view's ``find_by_email``."""
+class AppliedPositions:
+    """A view's ``has_applied``: positions applied per item and stream, set by the test."""
 
     def __init__(self) -> None:
+        self.applied: dict[tuple[str, str], int] = {}
+        self.checks = 0
+
+    def apply(self, key: str, stream_name: str, position: int) -> None:
+        self.applied[(key, stream_name)] = position
+
+    def has_applied(self, key: str, stream_name: str, position: int) -> bool:
+        self.checks += 1
+        return self.applied.get((key, stream_name), -1) >= position
+
+
+class FakeCredentialsView(AppliedPositions):
+    """The user-credentials view: ``find_by_email`` (the index), ``get``, ``has_applied``.
+
+    ``indexed=False`` adds a user the email index does not show yet (it lags the table).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
         self.by_email: dict[str, UserCredentials] = {}
+        self.by_id: dict[str, UserCredentials] = {}
         self.unavailable = False
 
-    def add(self, user_id: str, email: str, password_hash: str) -> UserCredentials:
+    def add(
+        self, user_id: str, email: str, password_hash: str, *, indexed: bool = True
+    ) -> UserCredentials:
         credentials = UserCredentials(user_id=user_id, email=email, password_hash=password_hash)
-        self.by_email[email] = credentials
+        self.by_id[user_id] = credentials
+        if indexed:
+            self.by_email[email] = credentials
+        self.apply(user_id, f"identity-{user_id}", 0)
         return credentials
+
+    def reject(self, user_id: str, reason: str = "email already taken") -> None:
+        self.by_id[user_id] = UserCredentials(user_id=user_id, rejected_reason=reason)
+        self.apply(user_id, f"identity-{user_id}", 0)
 
     def find_by_email(self, email: str) -> UserCredentials | None:
         if self.unavailable:
             raise ViewUnavailableError("the view is down (fake)")
         return self.by_email.get(email)
 
+    def get(self, key: str) -> UserCredentials | None:
+        return self.by_id.get(key)
 
-class FakeHomePageView:
-    """The home-page view's ``home_page``."""
+
+class FakeHomePageView(AppliedPositions):
+    """The home-page view's ``home_page`` and ``has_applied``."""
 
     def __init__(self, videos_watched: int = 0, videos: list[VideoSummary] | None = None) -> None:
+        super().__init__()
         self.page = HomePage(videos_watched=videos_watched, videos=videos or [])
         self.unavailable = False
+        self.consistent_reads = 0
 
-    def home_page(self) -> HomePage:
+    def home_page(self, *, consistent: bool = False) -> HomePage:
         if self.unavailable:
             raise ViewUnavailableError("the view is down (fake)")
+        self.consistent_reads += consistent
         return self.page
 
 
@@ -100,14 +143,21 @@ def cheap_passwords() -> Passwords:
     return Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
+#: How long the tests' pages wait for a view to apply the user's write.
+READ_BACK_WAIT = 0.05
+
+
 def a_site(
     *, secure: bool = True, clock: FixedClock | None = None, max_body_bytes: int = 16 * 1024
 ) -> Site:
-    signer = SessionSigner(SessionSecret(value=SECRET), clock=clock)
+    secret = SessionSecret(value=SECRET)
     return Site(
-        config=WebConfig(site_url=SITE_URL, max_body_bytes=max_body_bytes),
-        sessions=SessionCookies(signer, secure=secure),
+        config=WebConfig(
+            site_url=SITE_URL, max_body_bytes=max_body_bytes, read_back_wait=READ_BACK_WAIT
+        ),
+        sessions=SessionCookies(SessionSigner(secret, clock=clock), secure=secure),
         pages=Pages(),
+        written=WrittenCookies(TokenSigner(secret, purpose="written", clock=clock), secure=secure),
     )
 
 
@@ -165,3 +215,10 @@ def load_event(function: str, name: str) -> dict[str, Any]:
 def session_cookie(site: Site, user_id: str, email: str) -> dict[str, str]:
     """The ``Cookie`` of a browser logged in as this user on ``site``."""
     return {site.sessions.name: cookie_value(str(site.sessions.issue(user_id, email)))}
+
+
+def written_cookie(site: Site, stream_name: str, position: int) -> dict[str, str]:
+    """The ``Cookie`` of a browser whose last request wrote ``stream_name`` at ``position``."""
+    assert site.written is not None
+    cookie = site.written.issue(Written(stream_name, position))
+    return {site.written.name: cookie_value(str(cookie))}

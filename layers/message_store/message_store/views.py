@@ -97,6 +97,38 @@ class DynamoViewRepository(Generic[S]):
                 request = response.get("UnprocessedKeys") or {}
         return found
 
+    def has_applied(self, key: str, stream_name: str, position: int) -> bool:
+        """Whether the item ``key`` has applied ``stream_name`` up to ``position``.
+
+        One strongly consistent read of the item's positions: what a page asks, after the
+        user's own write, before it shows the view (read your writes).
+        """
+        try:
+            response = self.client.get_item(
+                TableName=self.table_name,
+                Key=encode_attributes(self.key_of(key)),
+                ConsistentRead=True,
+                ProjectionExpression="#positions",
+                ExpressionAttributeNames={"#positions": POSITIONS},
+            )
+        except Exception as exc:
+            raise ViewUnavailableError(f"{self.table_name}: {error_code(exc) or exc}") from exc
+        positions = decode_attributes(response.get("Item") or {}).get(POSITIONS) or {}
+        return int(positions.get(stream_name, -1)) >= position
+
+    def get(self, key: str) -> S | None:
+        """The state of item ``key`` (strongly consistent), or ``None`` when there is none."""
+        try:
+            response = self.client.get_item(
+                TableName=self.table_name,
+                Key=encode_attributes(self.key_of(key)),
+                ConsistentRead=True,
+            )
+        except Exception as exc:
+            raise ViewUnavailableError(f"{self.table_name}: {error_code(exc) or exc}") from exc
+        item = response.get("Item")
+        return self.from_attributes(decode_attributes(item)) if item else None
+
     def query(self, **request: Any) -> Iterator[dict[str, Any]]:
         """Every item of a query of this table (page after page), as plain values."""
         request["TableName"] = self.table_name

@@ -2,7 +2,8 @@
 
 ``WebApp`` (Powertools' REST resolver with a trace id per request, the base path, the
 session, the Origin and body-size screening and one HTTP error mapping), signed session
-cookies, safe ``next`` paths, form reading and HTML responses.
+cookies, read-your-writes (``written``: a POST's write travels to the next page, which waits
+for its view), safe ``next`` paths, form reading and HTML responses.
 """
 
 from .app import ErrorPage, ErrorRenderer, WebApp, WebConfig, describe_validation_error
@@ -18,6 +19,8 @@ from .sessions import (
     SessionSecretUnavailableError,
     SessionSigner,
 )
+from .tokens import TokenSigner
+from .written import Written, WrittenCookies, wait_until
 
 __all__ = [
     "DEFAULT_CONTENT_SECURITY_POLICY",
@@ -30,9 +33,12 @@ __all__ = [
     "SessionSecret",
     "SessionSecretUnavailableError",
     "SessionSigner",
+    "TokenSigner",
     "WebApp",
     "WebConfig",
     "WebRequest",
+    "Written",
+    "WrittenCookies",
     "base_path_of",
     "describe_validation_error",
     "field_errors",
@@ -46,4 +52,5 @@ __all__ = [
     "safe_next_path",
     "see_other",
     "single_value_headers",
+    "wait_until",
 ]

@@ -43,6 +43,7 @@ from .origins import origin_allowed
 from .request import WebRequest
 from .responses import DEFAULT_CONTENT_SECURITY_POLICY, html_response, see_other
 from .sessions import SessionCookies, SessionSecretUnavailableError
+from .written import DEFAULT_WAIT, Written, WrittenCookies, wait_until
 
 #: Methods that change state: they must come from this site (the ``Origin`` check).
 STATE_CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -59,6 +60,8 @@ class WebConfig:
     content_security_policy: str = DEFAULT_CONTENT_SECURITY_POLICY
     #: What a request body may be: the site's forms are urlencoded (no JSON, no multipart).
     body_types: frozenset[str] = frozenset({FORM_CONTENT_TYPE})
+    #: How long a page waits for a view to apply the user's own write (read your writes).
+    read_back_wait: float = DEFAULT_WAIT
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ class WebApp(APIGatewayRestResolver):
         *,
         config: WebConfig | None = None,
         sessions: SessionCookies | None = None,
+        written: WrittenCookies | None = None,
         render_error: ErrorRenderer | None = None,
         logger: Any | None = None,
         title: str = "Application",
@@ -110,6 +114,7 @@ class WebApp(APIGatewayRestResolver):
         super().__init__(enable_validation=True)
         self.config = config or WebConfig()
         self.sessions = sessions
+        self.written = written
         self.render_error = render_error or plain_error_page
         self.logger = logger or logging.getLogger(__name__)
         self.configure_openapi(title=title, version=version, description=description)
@@ -130,7 +135,9 @@ class WebApp(APIGatewayRestResolver):
         trace_id = str(uuid.uuid4())
         if hasattr(self.logger, "set_correlation_id"):
             self.logger.set_correlation_id(trace_id)
-        request = WebRequest.from_event(event, trace_id=trace_id, sessions=self.sessions)
+        request = WebRequest.from_event(
+            event, trace_id=trace_id, sessions=self.sessions, written=self.written
+        )
         self.append_context(web_request=request)
         rejection = self.screen(request)
         if rejection is None:
@@ -193,14 +200,38 @@ class WebApp(APIGatewayRestResolver):
     # -- answers ---------------------------------------------------------------------------
 
     def page(
-        self, body: str, status: int = 200, *, cookies: Sequence[Cookie] = ()
+        self,
+        body: str,
+        status: int = 200,
+        *,
+        cookies: Sequence[Cookie] = (),
+        written_shown: bool = False,
     ) -> Response[str]:
-        """A page (HTML) with the site's headers."""
+        """A page (HTML) with the site's headers.
+
+        ``written_shown``: the page shows the user's previous write (``wait_for`` said so):
+        the browser may forget it.
+        """
+        if written_shown and self.written is not None and self.current_request.written:
+            cookies = [*cookies, self.written.clear()]
         return html_response(body, status, cookies=cookies, csp=self.config.content_security_policy)
 
-    def redirect(self, path: str, *, cookies: Sequence[Cookie] = ()) -> Response[str]:
-        """``303 See Other`` to a local path (the base path is added)."""
+    def redirect(
+        self, path: str, *, cookies: Sequence[Cookie] = (), written: Written | None = None
+    ) -> Response[str]:
+        """``303 See Other`` to a local path (the base path is added).
+
+        ``written``: the message this request wrote, which the next page must show (it
+        travels in a signed cookie; see ``webglue.written``).
+        """
+        if written is not None and self.written is not None:
+            cookies = [*cookies, self.written.issue(written)]
         return see_other(self.current_request.url(path), cookies=cookies)
+
+    def wait_for(self, applied: Callable[[], bool]) -> bool:
+        """Ask ``applied`` (a strongly consistent read of one view item) until it is true or
+        ``read_back_wait`` has passed; whether the view has caught up with the user."""
+        return wait_until(applied, timeout=self.config.read_back_wait)
 
     def error_page(self, page: ErrorPage) -> Response[str]:
         """An error page in the site's layout (a plain one if the layout itself fails)."""

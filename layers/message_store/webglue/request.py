@@ -11,6 +11,7 @@ from typing import Any
 from message_store.message import Metadata
 
 from .sessions import Session, SessionCookies, SessionSecretUnavailableError
+from .written import Written, WrittenCookies
 
 # A base path is made of plain path segments: it goes into every link and redirect.
 _BASE_PATH = re.compile(r"(?:/[A-Za-z0-9._~-]+)*")
@@ -75,6 +76,7 @@ class WebRequest:
         body: str | None = None,
         body_is_base64: bool = False,
         sessions: SessionCookies | None = None,
+        written: WrittenCookies | None = None,
     ) -> None:
         self.trace_id = trace_id
         self.method = method.upper()
@@ -85,11 +87,18 @@ class WebRequest:
         self.raw_body = body
         self.body_is_base64 = body_is_base64
         self.sessions = sessions
+        self.written_cookies = written
         self._session: Session | None = _UNREAD
+        self._written: Written | None = _UNREAD
 
     @classmethod
     def from_event(
-        cls, event: Mapping[str, Any], *, trace_id: str, sessions: SessionCookies | None = None
+        cls,
+        event: Mapping[str, Any],
+        *,
+        trace_id: str,
+        sessions: SessionCookies | None = None,
+        written: WrittenCookies | None = None,
     ) -> WebRequest:
         """The request of an API Gateway REST (v1) proxy event."""
         return cls(
@@ -101,6 +110,7 @@ class WebRequest:
             body=event.get("body"),
             body_is_base64=bool(event.get("isBase64Encoded")),
             sessions=sessions,
+            written=written,
         )
 
     # -- the body ------------------------------------------------------------------------
@@ -140,6 +150,21 @@ class WebRequest:
             return self.session
         except SessionSecretUnavailableError:
             return None
+
+    @property
+    def written(self) -> Written | None:
+        """The write of the user's previous request that this one must show, if any.
+
+        A forged, expired or malformed cookie is none; so is one that cannot be verified now
+        (the secret out of reach): the page then renders as it would without it.
+        """
+        if self._written is _UNREAD:
+            try:
+                cookies = self.written_cookies
+                self._written = cookies.read(self.cookies) if cookies else None
+            except SessionSecretUnavailableError:
+                self._written = None
+        return self._written
 
     @property
     def user_id(self) -> str | None:

@@ -1,18 +1,13 @@
 """Signed session cookies: who is logged in, without a session table.
 
 A session is a small JSON payload (user id, email for the navigation, issued-at, expiry)
-signed with HMAC-SHA256. A cookie that does not verify, has expired or is malformed is
+signed with HMAC-SHA256 (``tokens``). A cookie that does not verify, has expired or is malformed is
 simply no session. The key is derived from a secret kept in Secrets Manager on AWS (read
 through Powertools parameters, cached with a max age) or given by the environment locally.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,14 +18,11 @@ from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from message_store import aws
 
+from .tokens import TokenSigner, number, text
+
 #: Secrets shorter than this are refused: HMAC-SHA256 wants 256 bits of key material.
 MIN_SECRET_LENGTH = 32
-#: Cookies longer than this are not even decoded (a browser keeps at most 4096 bytes).
-MAX_TOKEN_LENGTH = 4096
-#: A cookie issued this far in the future is refused (clocks of two Lambdas may differ).
-CLOCK_SKEW = timedelta(seconds=60)
 DEFAULT_LIFETIME = timedelta(days=7)
-_VERSION = "v1"
 
 
 class SessionSecretUnavailableError(Exception):
@@ -102,11 +94,8 @@ def _check_secret(value: str, name: str, error: type[Exception] = ValueError) ->
 
 
 class SessionSigner:
-    """Signs sessions into tokens and verifies tokens back into sessions.
-
-    Token: ``v1.<base64url JSON payload>.<base64url HMAC-SHA256>``. The HMAC key is derived
-    from the secret and ``purpose`` so that the same secret could sign other things safely.
-    """
+    """Signs sessions into tokens and verifies tokens back into sessions (``TokenSigner``
+    with the purpose ``session``)."""
 
     def __init__(
         self,
@@ -115,57 +104,31 @@ class SessionSigner:
         purpose: str = "session",
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self._secret = secret
-        self._purpose = purpose.encode()
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self.tokens = TokenSigner(secret, purpose=purpose, clock=clock)
 
     def now(self) -> datetime:
-        return self._clock()
+        """The signer's clock (UTC)."""
+        return self.tokens.now()
 
     def sign(self, session: Session) -> str:
-        payload = json.dumps(
-            {
-                "sub": session.user_id,
-                "email": session.email,
-                "iat": int(session.issued_at.timestamp()),
-                "exp": int(session.expires_at.timestamp()),
-            },
-            separators=(",", ":"),
-        ).encode()
-        signed = f"{_VERSION}.{_encode(payload)}"
-        return f"{signed}.{_encode(self._mac(signed))}"
+        """The token of ``session`` (it expires when the session does)."""
+        claims = {"sub": session.user_id, "email": session.email}
+        return self.tokens.sign(claims, lifetime=session.expires_at - session.issued_at)
 
     def verify(self, token: str | None) -> Session | None:
         """The session in ``token``, or ``None`` if it is forged, expired or malformed."""
-        if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
-            return None
-        version, payload, mac = token.split(".")
-        if version != _VERSION:
+        claims = self.tokens.verify(token)
+        if claims is None:
             return None
         try:
-            expected = _decode(mac)
-        except ValueError:
-            return None
-        if not hmac.compare_digest(expected, self._mac(f"{version}.{payload}")):
-            return None
-        try:
-            claims = json.loads(_decode(payload))
-            session = Session(
-                user_id=_text(claims["sub"]),
-                email=_text(claims["email"]),
-                issued_at=datetime.fromtimestamp(_number(claims["iat"]), UTC),
-                expires_at=datetime.fromtimestamp(_number(claims["exp"]), UTC),
+            return Session(
+                user_id=text(claims["sub"]),
+                email=text(claims["email"]),
+                issued_at=datetime.fromtimestamp(number(claims["iat"]), UTC),
+                expires_at=datetime.fromtimestamp(number(claims["exp"]), UTC),
             )
-        except (ValueError, KeyError, TypeError, OverflowError, OSError):
+        except (ValueError, KeyError, TypeError):
             return None
-        now = self.now()
-        if session.expires_at <= now or session.issued_at > now + CLOCK_SKEW:
-            return None
-        return session
-
-    def _mac(self, signed: str) -> bytes:
-        key = hmac.new(self._secret(), self._purpose, hashlib.sha256).digest()
-        return hmac.new(key, signed.encode(), hashlib.sha256).digest()
 
 
 class SessionCookies:
@@ -212,26 +175,3 @@ class SessionCookies:
             expires=expires,
             same_site=SameSite.LAX_MODE,
         )
-
-
-def _encode(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _decode(text: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("not base64url") from exc
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError("expected a non-empty string")
-    return value
-
-
-def _number(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("expected an int")
-    return value

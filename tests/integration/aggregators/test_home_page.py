@@ -114,3 +114,16 @@ def test_a_viewing_that_breaks_its_contract_never_stops_its_video_again(
     latest = stored_items(store, viewing_stream(video))[-1:]
     assert home_page.handle_event(stream_event(latest)) == {"batchItemFailures": []}
     assert views_by_video(home_page_views.home_page()) == {video: home_page_views_before[video] + 1}
+
+
+def test_a_video_item_says_which_viewings_it_has_applied(store, home_page, home_page_views):
+    video = str(uuid.uuid4())
+    record_viewings(store, video, 2)
+    stream = viewing_stream(video)
+    assert not home_page_views.has_applied(video, stream, 0)
+
+    home_page.handle_event(stream_event(stored_items(store, stream)))
+
+    assert home_page_views.has_applied(video, stream, 1)
+    assert not home_page_views.has_applied(video, stream, 2)
+    assert home_page_views.home_page(consistent=True).videos_watched == 2

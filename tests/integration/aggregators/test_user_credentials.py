@@ -56,3 +56,23 @@ def test_a_rejected_registration_gives_no_credentials(store, user_credentials, c
     )
 
     assert credentials_views.find_by_email(email) is None
+
+
+def test_a_rejected_registration_is_recorded_but_never_found_by_email(
+    store, user_credentials, credentials_views
+):
+    winner, loser, email = a_user_id(), a_user_id(), an_email()
+    register(store, winner, email)
+    rejected = contract.RegistrationRejected(user_id=loser, email=email, reason="email taken")
+    store.write(contract.identity_stream(loser), rejected.to_message())
+    items = stored_items(store, contract.identity_stream(winner)) + stored_items(
+        store, contract.identity_stream(loser)
+    )
+
+    user_credentials.handle_event(stream_event(items))
+    user_credentials.handle_event(stream_event(items))
+
+    assert credentials_views.find_by_email(email).user_id == winner
+    assert credentials_views.has_applied(loser, contract.identity_stream(loser), 0)
+    assert credentials_views.get(loser).rejected_reason == "email taken"
+    assert credentials_views.get(loser).email is None

@@ -3,6 +3,9 @@
 ``GET /auth/log-in``: the form (a ``next`` path kept in a hidden field). ``POST /auth/log-in``:
 unknown email → 401, nothing written; wrong password → ``UserLoginFailed`` and 401; right →
 ``UserLoggedIn``, the session cookie, ``303`` to ``next`` if it is a local path, else ``/``.
+Right after registering, the email index may not have the new user yet (it is eventually
+consistent): the registration's write, which the browser still carries, names the user,
+whose credentials are then read strongly consistent (read your writes).
 ``POST /auth/log-out`` (and a ``GET`` link): the cookie cleared, ``303`` to ``/``.
 """
 
@@ -14,10 +17,13 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Form, Query
 from pydantic import ValidationError
 
+from message_store import category as category_of
+from message_store import id as id_of
 from webglue import WebApp, field_errors, safe_next_path
 
 from ..contracts.authentication import UserLoggedIn, UserLoginFailed, authentication_stream
-from ..contracts.identity import normalise_email
+from ..contracts.identity import COMMAND_CATEGORY, identity_stream, normalise_email
+from ..views.user_credentials import UserCredentials
 from .forms import EMAIL_MAX_LENGTH, LogInForm
 from .passwords import MAX_LENGTH, Passwords
 from .ports import CredentialsByEmail, MessageWriter
@@ -102,7 +108,8 @@ def create_app(
         except ValidationError as exc:
             return form_page(400, email=email, next_path=next_path, errors=field_errors(exc))
 
-        found = credentials.find_by_email(normalise_email(form.email))
+        address = normalise_email(form.email)
+        found = credentials.find_by_email(address) or just_registered(address)
         if found is None or not found.password_hash:
             hashing.verify_nothing(form.password)
             app.logger.info("log-in for an unknown email")
@@ -117,10 +124,24 @@ def create_app(
             return form_page(401, email=email, next_path=next_path, errors={"": WRONG_CREDENTIALS})
 
         # the session first: without the secret there is no log-in to record
-        cookie = site.sessions.issue(found.user_id, found.email or normalise_email(form.email))
+        cookies = [site.sessions.issue(found.user_id, found.email or address)]
+        if request.written is not None and site.written is not None:
+            cookies.append(site.written.clear())  # the registration is read back: done
         store.write(stream, UserLoggedIn(user_id=found.user_id).to_message(request.metadata()))
         app.logger.info("logged in", extra={"user_id": found.user_id})
-        return app.redirect(safe_next_path(next_path), cookies=[cookie])
+        return app.redirect(safe_next_path(next_path), cookies=cookies)
+
+    def just_registered(address: str) -> UserCredentials | None:
+        """The user the browser just registered, if that is who logs in (read your writes)."""
+        written = app.current_request.written
+        if written is None or category_of(written.stream_name) != COMMAND_CATEGORY:
+            return None
+        user_id = id_of(written.stream_name) or ""
+        registered = identity_stream(user_id)
+        if not app.wait_for(lambda: credentials.has_applied(user_id, registered, 0)):
+            return None
+        found = credentials.get(user_id)
+        return found if found is not None and found.email == address else None
 
     @app.post(
         "/auth/log-out",

@@ -27,7 +27,9 @@ class Pages:
     """Renders templates in the shared layout, for one request.
 
     Every template gets ``request``, ``url`` (a local path with the base path in front),
-    ``user`` (the session, or ``None``), ``site_name`` and ``active`` (the navigation entry).
+    ``user`` (the session, or ``None``), ``site_name``, ``active`` (the navigation entry) and
+    ``pending`` (the user's own change is not in the view yet: the page says so and
+    refreshes itself).
     """
 
     def __init__(self, environment: Environment | None = None) -> None:
@@ -44,6 +46,7 @@ class Pages:
         self, template: str, request: WebRequest, user: Any, context: dict[str, Any]
     ) -> str:
         context.setdefault("active", "")
+        context.setdefault("pending", False)
         return self.environment.get_template(template).render(
             request=request, url=request.url, user=user, site_name=SITE_NAME, **context
         )

@@ -4,6 +4,8 @@
 not in the credentials view, a password of 8 to 128 characters, a UUID id → ``Register`` to
 ``identity:command-{userId}`` (expected version -1), then ``303`` to
 ``/register/registration-complete``. Every invalid field re-renders the form with its message.
+That page waits (bounded) until the credentials view has the new user — the write travels to
+it signed (read your writes) — so the log-in that follows finds the account.
 """
 
 from __future__ import annotations
@@ -16,9 +18,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Form
 from pydantic import ValidationError
 
 from message_store import VersionConflictError
-from webglue import WebApp, field_errors
+from message_store import category as category_of
+from message_store import id as id_of
+from webglue import WebApp, Written, field_errors
 
-from ..contracts.identity import Register, command_stream, normalise_email
+from ..contracts.identity import (
+    COMMAND_CATEGORY,
+    Register,
+    command_stream,
+    identity_stream,
+    normalise_email,
+)
 from .forms import EMAIL_MAX_LENGTH, RegistrationForm
 from .passwords import MAX_LENGTH, MIN_LENGTH, Passwords
 from .ports import CredentialsByEmail, MessageStream
@@ -128,7 +138,8 @@ def create_app(
             app.logger.info("registration already sent", extra={"user_id": form.user_id})
         else:
             app.logger.info("registration sent", extra={"user_id": form.user_id})
-        return app.redirect("/register/registration-complete")
+        # the Register is the stream's first message: position 0
+        return app.redirect("/register/registration-complete", written=Written(stream, 0))
 
     @app.get(
         "/register/registration-complete",
@@ -136,9 +147,28 @@ def create_app(
         responses={200: html_response("Thanks, with a link to log in.")},
     )
     def registration_complete() -> Response[str]:
-        return app.page(
-            site.pages.render("registration_complete.html", app.current_request, active="register")
+        request = app.current_request
+        written = request.written
+        status, state = 200, "unknown"
+        if written is not None and category_of(written.stream_name) == COMMAND_CATEGORY:
+            user_id = id_of(written.stream_name) or ""
+            registered = identity_stream(user_id)
+            if app.wait_for(lambda: credentials.has_applied(user_id, registered, 0)):
+                found = credentials.get(user_id)
+                state = "rejected" if found and found.rejected_reason else "ready"
+            else:
+                state = "pending"
+        if state == "rejected":
+            status = 409
+        html = site.pages.render(
+            "registration_complete.html",
+            request,
+            state=state,
+            active="register",
+            pending=state == "pending",
         )
+        # "ready" keeps the cookie: the log-in that follows uses it (the email index lags)
+        return app.page(html, status, written_shown=state == "rejected")
 
     return app
 

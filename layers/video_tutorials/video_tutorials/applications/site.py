@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from webglue import SessionCookies, SessionSecret, SessionSigner, WebApp, WebConfig
+from webglue import (
+    SessionCookies,
+    SessionSecret,
+    SessionSigner,
+    TokenSigner,
+    WebApp,
+    WebConfig,
+    WrittenCookies,
+)
 
 from ..settings import ApplicationSettings
 from .pages import Pages
@@ -19,6 +27,7 @@ class Site:
     sessions: SessionCookies
     pages: Pages
     logger: Any | None = None
+    written: WrittenCookies | None = None
 
     @classmethod
     def from_settings(cls, settings: ApplicationSettings, *, logger: Any | None = None) -> Site:
@@ -29,11 +38,13 @@ class Site:
         """
         value = settings.session_secret.get_secret_value() if settings.session_secret else None
         secret = SessionSecret(value=value, secret_id=settings.session_secret_arn)
+        secure = not settings.is_local
         return cls(
             config=WebConfig(site_url=settings.site_url, max_body_bytes=settings.max_body_bytes),
-            sessions=SessionCookies(SessionSigner(secret), secure=not settings.is_local),
+            sessions=SessionCookies(SessionSigner(secret), secure=secure),
             pages=Pages(),
             logger=logger,
+            written=WrittenCookies(TokenSigner(secret, purpose="written"), secure=secure),
         )
 
     def create_app(self, *, title: str, description: str) -> WebApp:
@@ -41,6 +52,7 @@ class Site:
         return WebApp(
             config=self.config,
             sessions=self.sessions,
+            written=self.written,
             render_error=self.pages.render_error,
             logger=self.logger,
             title=title,

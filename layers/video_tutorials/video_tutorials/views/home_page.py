@@ -76,13 +76,18 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
             client=client,
         )
 
-    def home_page(self) -> HomePage:
-        """The whole page: one query of the home partition (eventually consistent)."""
+    def home_page(self, *, consistent: bool = False) -> HomePage:
+        """The whole page: one query of the home partition.
+
+        ``consistent``: strongly consistent (twice the read units), for the page a user
+        lands on after their own viewing, once ``has_applied`` has seen it.
+        """
         total = 0
         videos: list[VideoSummary] = []
         for values in self.query(
             KeyConditionExpression="pageId = :page",
             ExpressionAttributeValues={":page": {"S": PAGE_ID}},
+            ConsistentRead=consistent,
         ):
             if values["itemId"] == SUMMARY_ID:
                 total = int(values.get("videosWatched", 0))

@@ -1,6 +1,8 @@
 """The user-credentials view: each registered user's email and password hash.
 
-Keyed by user id; the ``email-index`` finds a user by (normalised) email.
+Keyed by user id; the ``email-index`` finds a user by (normalised) email. A registration
+that was rejected (its email taken meanwhile) is an item too, without an email (so the
+index never finds it): the registration-complete page tells the user.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class UserCredentials:
     user_id: str = ""
     email: str | None = None
     password_hash: str | None = None
+    rejected_reason: str | None = None
 
 
 def _key(user_id: str) -> dict[str, str]:
@@ -27,7 +30,11 @@ def _key(user_id: str) -> dict[str, str]:
 
 
 def _to_attributes(credentials: UserCredentials) -> dict[str, Any]:
-    return {"email": credentials.email, "passwordHash": credentials.password_hash}
+    return {
+        "email": credentials.email,
+        "passwordHash": credentials.password_hash,
+        "rejectedReason": credentials.rejected_reason,
+    }
 
 
 def _from_attributes(values: dict[str, Any]) -> UserCredentials:
@@ -35,6 +42,7 @@ def _from_attributes(values: dict[str, Any]) -> UserCredentials:
         user_id=values.get("userId", ""),
         email=values.get("email"),
         password_hash=values.get("passwordHash"),
+        rejected_reason=values.get("rejectedReason"),
     )
 
 
