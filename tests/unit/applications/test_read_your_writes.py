@@ -228,7 +228,7 @@ def test_logging_in_right_after_registering_works_before_the_email_index_has_the
 
 
 def test_without_the_registration_the_index_alone_decides():
-    site, credentials, _, log_in = a_registration()
+    _, credentials, _, log_in = a_registration()
     user_id = str(uuid.uuid4())
     credentials.add(user_id, "ada@example.com", cheap_passwords().hash(PASSWORD), indexed=False)
 
