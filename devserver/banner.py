@@ -14,7 +14,7 @@ from .chaos import ChaosSettings
 from .emulator.resources import LocalResources
 from .runtime import FunctionError
 from .template.application import Application
-from .template.event_sources import StreamSource
+from .template.event_sources import QueueSource, StreamSource
 from .template.functions import FunctionSpec
 from .template.resource_types import (
     BUCKET_TYPE,
@@ -22,6 +22,7 @@ from .template.resource_types import (
     PARAMETER_TYPE,
     QUEUE_TYPE,
     SECRET_TYPE,
+    SUBSCRIPTION_TYPE,
     TABLE_TYPE,
     TOPIC_TYPE,
 )
@@ -31,6 +32,7 @@ _RESOURCE_LABELS = (
     (QUEUE_TYPE, "queues"),
     (BUCKET_TYPE, "buckets"),
     (TOPIC_TYPE, "topics"),
+    (SUBSCRIPTION_TYPE, "subscribed"),
     (SECRET_TYPE, "secrets"),
     (PARAMETER_TYPE, "parameters"),
     (EMAIL_IDENTITY_TYPE, "mail from"),
@@ -98,4 +100,7 @@ class Banner:
             if isinstance(mapping, StreamSource):
                 table = mapping.table_id or mapping.stream_arn
                 lines.append(f"      stream  {table}: {mapping.describe()}{state}")
+            elif isinstance(mapping, QueueSource):
+                queue = mapping.queue_id or mapping.queue_arn.rsplit(":", 1)[-1]
+                lines.append(f"      queue   {queue}: {mapping.describe()}{state}")
         return lines

@@ -198,6 +198,7 @@ class DevServer:
             self.checkpoints,
             clients=self.client,
             destinations=Destinations(self.client, resources.queue_url_for_arn),
+            queue_url_for_arn=resources.queue_url_for_arn,
             region=options.region,
             interval=options.poll_interval,
             chaos=self.chaos,

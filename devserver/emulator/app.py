@@ -45,7 +45,7 @@ class EmulatorApp:
             finally:
                 if hasattr(response, "close"):
                     response.close()
-            if not reads_only(action):
+            if not reads_only(action) and not _received_nothing(action, chunks):
                 self.dirty = True
             if "/ses/aws4_request" in environ.get("HTTP_AUTHORIZATION", ""):
                 self.outbox.collect(environ, body)
@@ -69,3 +69,8 @@ class EmulatorApp:
             os.fsync(handle.fileno())
         os.replace(temporary, self.state_path)
         return True
+
+
+def _received_nothing(action: str | None, chunks: list[bytes]) -> bool:
+    """An empty ``ReceiveMessage`` (an idle poller's) changes nothing worth a snapshot."""
+    return action == "ReceiveMessage" and not any(b"ReceiptHandle" in chunk for chunk in chunks)

@@ -21,6 +21,7 @@ import threading
 import time
 from pathlib import Path
 
+from . import fixes
 from .app import EmulatorApp
 from .pipe import emit
 from .snapshots import SnapshotError, install_lock_pickling, read_snapshot, restore_state
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     install_lock_pickling()
+    fixes.install()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     from moto.server import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server

@@ -2,9 +2,27 @@
 
 - moto keeps every DynamoDB Streams shard iterator forever: a long run would grow without
   bound, so only the newest are kept (DynamoDB's expire after 15 minutes).
+- moto's FIFO queues hold a message group back while one of its messages is in flight,
+  as SQS does; but a message whose visibility timeout ran out leaves moto's in-flight set
+  only when a receive meets it. When two messages of a group were left in flight (a
+  failed batch) and both time out, the receive meets the first while the second still
+  counts as in flight, skips the first, then delivers the second: the group's order
+  breaks. So before each receive every timed-out message leaves the in-flight set, and
+  the group comes back whole, in order.
+- SQS gives every message of a FIFO queue a ``SequenceNumber`` that keeps increasing; moto
+  gives one only to messages sent with an explicit deduplication id, and at random. So
+  every FIFO message gets the next number of one increasing counter.
+- SNS limits a filter policy to 150 combinations of values, an ``$or`` counting as the sum
+  of its branches'; moto multiplies them (and doubles each nested level), refusing a
+  three-branch policy of one value per key as "too complex". So each ``$or`` branch is
+  validated as the policy it stands for (moto's matching of ``$or`` is right as it is).
 """
 
 from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
 
 _MAX_SHARD_ITERATORS = 1000
 
@@ -20,3 +38,76 @@ def prune_shard_iterators() -> None:
             if excess > _MAX_SHARD_ITERATORS // 2:
                 for key in list(iterators)[:excess]:
                     del iterators[key]
+
+
+def keep_fifo_groups_in_order() -> None:
+    """Make moto's receive forget timed-out in-flight messages first (once per process)."""
+    from moto.sqs.models import SQSBackend
+
+    receive = SQSBackend.receive_message
+    if getattr(receive, "_devserver_fixed", False):
+        return
+
+    def receive_message(self: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        queue = self.get_queue(queue_name)
+        expired = {message for message in queue.pending_messages if message.visible}
+        queue.pending_messages.difference_update(expired)
+        return receive(self, queue_name, *args, **kwargs)
+
+    receive_message._devserver_fixed = True  # type: ignore[attr-defined]
+    SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
+
+
+def number_fifo_messages() -> None:
+    """Give every FIFO message an increasing ``SequenceNumber`` (once per process)."""
+    from moto.sqs.models import SQSBackend
+
+    send = SQSBackend.send_message
+    if getattr(send, "_devserver_fixed", False):
+        return
+    # microseconds since the epoch: larger than any number given before a restart
+    numbers = itertools.count(time.time_ns() // 1000)
+
+    def send_message(self: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        message = send(self, queue_name, *args, **kwargs)
+        if self.get_queue(queue_name).fifo_queue:
+            message.sequence_number = f"{next(numbers):020d}"
+        return message
+
+    send_message._devserver_fixed = True  # type: ignore[attr-defined]
+    SQSBackend.send_message = send_message  # type: ignore[method-assign]
+
+
+def count_or_branches_apart() -> None:
+    """Validate each ``$or`` branch of a filter policy as a policy of its own (once)."""
+    from moto.sns.models import SNSBackend
+
+    validate = SNSBackend._validate_filter_policy
+    if getattr(validate, "_devserver_fixed", False):
+        return
+
+    def validate_filter_policy(self: SNSBackend, value: Any, scope: str | None) -> None:
+        for alternative in _alternatives(value):
+            validate(self, alternative, scope)
+
+    validate_filter_policy._devserver_fixed = True  # type: ignore[attr-defined]
+    SNSBackend._validate_filter_policy = validate_filter_policy  # type: ignore[method-assign]
+
+
+def _alternatives(policy: Any) -> list[Any]:
+    """A filter policy's ``$or`` (at its top) spelled out as the policies it stands for."""
+    if not isinstance(policy, dict) or not isinstance(policy.get("$or"), list):
+        return [policy]
+    rest = {key: value for key, value in policy.items() if key != "$or"}
+    return [
+        alternative
+        for branch in policy["$or"]
+        for alternative in _alternatives({**rest, **branch} if isinstance(branch, dict) else rest)
+    ]
+
+
+def install() -> None:
+    """Every fix of this module (the emulator child calls it before it serves)."""
+    keep_fifo_groups_in_order()
+    number_fifo_messages()
+    count_or_branches_apart()

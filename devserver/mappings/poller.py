@@ -88,6 +88,8 @@ class Poller:
             try:
                 self._step()
             except Exception as exc:  # a devserver bug or the destination failing: retry later
+                self._idle.clear()
+                self.status = "failing"
                 self.console.error(self.name, f"poller error: {type(exc).__name__}: {exc}")
                 self._stopping.wait(max(self.interval, 1.0))
 

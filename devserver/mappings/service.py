@@ -1,22 +1,23 @@
 """Lambda's event source mapping service, locally: one poller per mapping, started and stopped.
 
-For every enabled mapping of the application it starts the source's reader (one
-``StreamTail`` per DynamoDB stream, shared by the mappings on it) and the mapping's poller.
-``wait_idle`` returns once nothing is left to do; ``stop`` finishes the batches being
-delivered and stops the pollers, then the readers.
+For every enabled mapping of the application it starts the mapping's poller (a
+``StreamPoller`` on a DynamoDB stream, with one ``StreamTail`` per stream shared by the
+mappings on it; a ``QueuePoller`` on an SQS queue). ``wait_idle`` returns once nothing is
+left to do; ``stop`` finishes the batches being delivered and stops the pollers, then the
+stream readers.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from ..chaos import Chaos
 from ..console import Console
 from ..runtime import Runtime
 from ..template import TemplateError
-from ..template.event_sources import EventSourceMapping, StreamSource
+from ..template.event_sources import EventSourceMapping, QueueSource, StreamSource
 from ..template.functions import FunctionSpec
 from .checkpoints import CheckpointStore
 from .destinations import Destinations
@@ -24,7 +25,14 @@ from .dynamodb import StreamPoller
 from .filters import FilterPattern, parse_filter_criteria
 from .invocation import BatchInvoker
 from .poller import Poller
+from .sqs import QueuePoller
 from .stream_reader import StreamTail
+
+
+class _Source(Protocol):
+    """A source that can be read afresh on demand (a stream's tail, a queue's poller)."""
+
+    def sync(self, deadline: float) -> bool: ...
 
 
 def compile_filters(mapping: EventSourceMapping) -> tuple[FilterPattern, ...]:
@@ -48,6 +56,7 @@ class EventSourceMappings:
         *,
         clients: Callable[[str], Any],
         destinations: Destinations,
+        queue_url_for_arn: Callable[[str], str | None] = lambda _arn: None,
         region: str,
         interval: float = 0.25,
         chaos: Chaos | None = None,
@@ -60,6 +69,7 @@ class EventSourceMappings:
         self.checkpoints = checkpoints
         self.clients = clients
         self.destinations = destinations
+        self.queue_url_for_arn = queue_url_for_arn
         self.region = region
         self.interval = interval
         self.chaos = chaos
@@ -67,6 +77,7 @@ class EventSourceMappings:
         self.filters = {mapping.name: compile_filters(mapping) for mapping in self.mappings}
         self.tails: dict[str, StreamTail] = {}
         self.pollers: list[Poller] = []
+        self._sources: list[_Source] = []
 
     def start(self) -> None:
         """Start a poller for every enabled mapping (and the readers they need)."""
@@ -98,6 +109,21 @@ class EventSourceMappings:
                 interval=self.interval,
                 clock=self.clock,
             )
+        if isinstance(mapping, QueueSource):
+            poller = QueuePoller(
+                mapping,
+                spec,
+                invoker,
+                self.console,
+                self.clients("sqs"),
+                self._queue_url(mapping.queue_arn),
+                region=self.region,
+                filters=self.filters[mapping.name],
+                interval=self.interval,
+                clock=self.clock,
+            )
+            self._sources.append(poller)
+            return poller
         raise TemplateError(f"{mapping.name}: {type(mapping).__name__} mappings do not run")
 
     def _tail(self, stream_arn: str) -> StreamTail:
@@ -112,13 +138,23 @@ class EventSourceMappings:
             )
             tail.start()
             self.tails[stream_arn] = tail
+            self._sources.append(tail)
         return tail
 
-    def wait_idle(self, timeout: float = 30.0) -> None:
-        """Return once nothing is left to do: every stream read, every consumer caught up.
+    def _queue_url(self, queue_arn: str) -> str:
+        url = self.queue_url_for_arn(queue_arn)
+        if url is not None:
+            return url
+        _, _, _, _, account, name = queue_arn.split(":", 5)
+        response = self.clients("sqs").get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)
+        return str(response["QueueUrl"])
 
-        Loops until a round in which every stream was read afresh, every poller was idle
-        with nothing pending, and no function ran at all (so no write can be in flight).
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Return once nothing is left to do: every source read, every consumer caught up.
+
+        Loops until a round in which every source was read afresh (every stream, and every
+        queue's counts: nothing visible, in flight or delayed), every poller was idle with
+        nothing pending, and no function ran at all (so no write can be in flight).
         Raises ``TimeoutError`` naming the consumers still busy (a failing batch retried
         forever keeps its consumer busy).
         """
@@ -127,29 +163,32 @@ class EventSourceMappings:
             # Count finished invocations, not started ones: an invocation running while the
             # streams are read may write after the read, and must cause another round.
             mark = self.runtime.completed
-            for tail in self.tails.values():
-                tail.sync(deadline)
+            for source in self._sources:
+                if not source.sync(deadline):
+                    raise self._not_idle(timeout)
             while not all(p.idle() for p in self.pollers) or self.runtime.in_flight:
                 if time.monotonic() > deadline:
-                    busy = [
-                        f"{p.name} ({p.status}, {p.pending()} pending)"
-                        for p in self.pollers
-                        if not p.idle()
-                    ]
-                    raise TimeoutError(
-                        f"not idle after {timeout:.0f} s: {', '.join(busy) or 'requests in flight'}"
-                    )
+                    raise self._not_idle(timeout)
                 time.sleep(0.005)
             if self.runtime.completed == mark and self.runtime.in_flight == 0:
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError(f"still invoking functions after {timeout:.0f} s")
 
+    def _not_idle(self, timeout: float) -> TimeoutError:
+        busy = [
+            f"{p.name} ({p.status}, {p.pending()} pending)" for p in self.pollers if not p.idle()
+        ]
+        return TimeoutError(
+            f"not idle after {timeout:.0f} s: {', '.join(busy) or 'requests in flight'}"
+        )
+
     def stop(self) -> None:
         """Stop every poller (each finishes its batch), then every reader."""
         for poller in self.pollers:
             poller.stop()
         self.pollers = []
+        self._sources = []
         for tail in self.tails.values():
             tail.stop()
         self.tails = {}

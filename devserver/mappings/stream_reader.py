@@ -22,6 +22,7 @@ from typing import Any
 
 from ..console import Console
 from .checkpoints import ShardCheckpoint
+from .rounds import Rounds
 
 _SHARD_REFRESH_CYCLES = 40
 _PAGES_PER_CYCLE = 20
@@ -124,10 +125,8 @@ class StreamTail:
         self.console = console
         self.shards: dict[str, Shard] = {}
         self.condition = threading.Condition()
-        self.cycles = 0
+        self.rounds = Rounds(self.condition, interval)
         self.generation = 0
-        self._stopping = False
-        self._nudged = False
         self._failing = False
         self._thread: threading.Thread | None = None
 
@@ -136,8 +135,7 @@ class StreamTail:
         self._refresh_shards()
         while self._read_shards():
             pass
-        with self.condition:
-            self.cycles += 1
+        self.rounds.finished()
         self._thread = threading.Thread(
             target=self._run, name=f"tail {self.stream_arn.split('/')[1]}", daemon=True
         )
@@ -145,30 +143,17 @@ class StreamTail:
 
     def stop(self) -> None:
         """Stop reading."""
-        with self.condition:
-            self._stopping = True
-            self.condition.notify_all()
+        self.rounds.stop()
         if self._thread is not None:
             self._thread.join(10)
 
-    def nudge(self) -> None:
+    def wake(self) -> None:
         """Read now rather than at the next interval."""
-        with self.condition:
-            self._nudged = True
-            self.condition.notify_all()
+        self.rounds.wake()
 
     def sync(self, deadline: float) -> bool:
         """Wait until a whole read that started after this call has finished."""
-        with self.condition:
-            target = self.cycles + 2
-            self._nudged = True
-            self.condition.notify_all()
-            while self.cycles < target and not self._stopping:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self.condition.wait(remaining)
-        return True
+        return self.rounds.fresh(deadline)
 
     def ordered_shards(self) -> list[Shard]:
         """Shards with parents before children (the order records must be processed in)."""
@@ -193,14 +178,11 @@ class StreamTail:
 
     def _run(self) -> None:
         while True:
-            with self.condition:
-                if not self._nudged and not self._stopping:
-                    self.condition.wait(self.interval)
-                self._nudged = False
-                if self._stopping:
-                    return
+            self.rounds.pause()
+            if self.rounds.stopped:
+                return
             try:
-                if self.cycles % _SHARD_REFRESH_CYCLES == 0:
+                if self.rounds.count % _SHARD_REFRESH_CYCLES == 0:
                     self._refresh_shards()
                 changed = self._read_shards()
                 if self._failing:
@@ -212,10 +194,9 @@ class StreamTail:
                     self.console.notice(f"cannot read stream {self.stream_arn}: {exc}")
                     self._failing = True
             with self.condition:
-                self.cycles += 1
                 if changed:
                     self.generation += 1
-                self.condition.notify_all()
+                self.rounds.finished()
 
     def _refresh_shards(self) -> None:
         request: dict[str, Any] = {"StreamArn": self.stream_arn}

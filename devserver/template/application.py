@@ -2,9 +2,10 @@
 
 ``ApplicationLoader`` reads a template whose resources exist already (so that every
 reference resolves): each active ``AWS::Serverless::Function`` with SAM's globals merged
-in, its ``Api`` events as routes and its ``DynamoDB`` events as event source mappings, and
-the REST APIs the routes use. Resources whose ``Condition`` is false are left out, as
-CloudFormation leaves them out. Event types that do not run locally are reported by name.
+in, its ``Api`` events as routes and its ``DynamoDB`` and ``SQS`` events as event source
+mappings, the ``AWS::Lambda::EventSourceMapping`` resources, and the REST APIs the routes
+use. Resources whose ``Condition`` is false are left out, as CloudFormation leaves them
+out. Event types that do not run locally are reported by name.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import Any
 
 from ..report import Report
 from .apis import IMPLICIT_API, ApiRoute, RestApi, check_routes, read_api, read_route
-from .event_sources import EventSourceMapping, read_stream_event
+from .event_sources import EventSourceMapping
 from .functions import FunctionSpec, read_function
 from .intrinsics import Intrinsics
-from .resource_types import API_TYPE, FUNCTION_TYPE
+from .mapping_reader import SAM_EVENT_TYPES, read_mapping_resource, read_sam_event
+from .resource_types import API_TYPE, EVENT_SOURCE_MAPPING_TYPE, FUNCTION_TYPE
 from .sam_globals import with_globals
 
 
@@ -76,6 +78,17 @@ class ApplicationLoader:
         for logical_id, resource in resources.items():
             if resource.get("Type") == FUNCTION_TYPE and self._active(resource):
                 self._function(application, logical_id, resource)
+        for logical_id, resource in resources.items():
+            if resource.get("Type") == EVENT_SOURCE_MAPPING_TYPE and self._active(resource):
+                application.mappings.append(
+                    read_mapping_resource(
+                        logical_id,
+                        resource.get("Properties") or {},
+                        application.functions,
+                        self.intrinsics,
+                        self.report,
+                    )
+                )
         if any(route.api_id == IMPLICIT_API for route in application.routes):
             application.apis[IMPLICIT_API] = read_api(
                 IMPLICIT_API,
@@ -114,10 +127,15 @@ class ApplicationLoader:
                         logical_id, event_name, event_properties, self.intrinsics, self.report
                     )
                 )
-            elif event_type == "DynamoDB":
+            elif event_type in SAM_EVENT_TYPES:
                 application.mappings.append(
-                    read_stream_event(
-                        logical_id, event_name, event_properties, self.intrinsics, self.report
+                    read_sam_event(
+                        event_type,
+                        logical_id,
+                        event_name,
+                        event_properties,
+                        self.intrinsics,
+                        self.report,
                     )
                 )
             else:

@@ -1,39 +1,26 @@
-"""Event source mappings as the template declares them: what Lambda's poller is told to do.
+"""Event source mappings, as Lambda keeps them: what each mapping's poller is told to do.
 
-A SAM function's ``DynamoDB`` event is one mapping, named ``Function/Event``. The settings
-are checked as Lambda checks them (ranges, starting positions, response types); what does
-not run locally is reported by name. ``FilterCriteria`` are kept as written (resolved): the
-pattern language is the pollers' (``devserver.mappings.filters``), which check them at start.
+A mapping is a function, a source (a DynamoDB table's stream or an SQS queue) and the
+settings of its batches. ``FilterCriteria`` are kept as written (resolved): the pattern
+language is the pollers' (``devserver.mappings.filters``), which check them at start.
+Reading them from the template is ``mapping_reader``'s.
 """
 
 from __future__ import annotations
 
-import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..report import Report
-from .intrinsics import Intrinsics
-from .loading import TemplateError
+# Mappings' UUIDs are stable per mapping name, so that a restart (and the Lambda API's
+# clients) find the same mapping under the same id.
+_UUID_NAMESPACE = uuid.UUID("6f1b0a52-8b9e-4d59-9a37-1f7c0b5a3e21")
 
-_STREAM_SUPPORTED = frozenset(
-    {
-        "Stream",
-        "StartingPosition",
-        "BatchSize",
-        "MaximumBatchingWindowInSeconds",
-        "FilterCriteria",
-        "FunctionResponseTypes",
-        "BisectBatchOnFunctionError",
-        "MaximumRetryAttempts",
-        "MaximumRecordAgeInSeconds",
-        "DestinationConfig",
-        "ParallelizationFactor",
-        "Enabled",
-    }
-)
-_STREAM_NO_OPS = frozenset({"KmsKeyArn", "MetricsConfig", "FilterCriteriaKmsKeyArn"})
+
+def mapping_uuid(name: str) -> str:
+    """The UUID of the mapping with this name (the same at every start)."""
+    return str(uuid.uuid5(_UUID_NAMESPACE, name))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +37,11 @@ class EventSourceMapping:
     filter_criteria: Mapping[str, Any] | None = None
     report_item_failures: bool = False
     enabled: bool = True
+
+    @property
+    def uuid(self) -> str:
+        """The mapping's UUID (Lambda's identifier for it), stable per name."""
+        return mapping_uuid(self.name)
 
     def describe(self) -> str:
         """A short human description of the mapping's settings (for the banner)."""
@@ -97,99 +89,26 @@ class StreamSource(EventSourceMapping):
         return parts
 
 
-def read_stream_event(
-    function_id: str,
-    event_name: str,
-    properties: Mapping[str, Any],
-    intrinsics: Intrinsics,
-    report: Report,
-) -> StreamSource:
-    """A SAM ``DynamoDB`` event of a function."""
-    where = f"{function_id}.Events.{event_name}"
-    for name in sorted(set(properties) - _STREAM_SUPPORTED - _STREAM_NO_OPS):
-        detail = {
-            "TumblingWindowInSeconds": "tumbling windows are not run locally",
-            "StartingPositionTimestamp": "DynamoDB streams have no AT_TIMESTAMP",
-        }.get(name, "not supported locally")
-        report.unsupported(where, f"property {name}: {detail} (ignored)")
-    stream = properties.get("Stream")
-    table_id = None
-    if isinstance(stream, dict) and "Fn::GetAtt" in stream:
-        argument = stream["Fn::GetAtt"]
-        table_id = argument[0] if isinstance(argument, list) else str(argument).split(".")[0]
-    resolved = intrinsics.resolve(properties)
-    stream_arn = resolved.get("Stream")
-    if not isinstance(stream_arn, str) or "/stream/" not in stream_arn:
-        raise TemplateError(f"{where}: Stream must be a DynamoDB stream ARN")
-    starting = resolved.get("StartingPosition")
-    if starting not in ("TRIM_HORIZON", "LATEST"):
-        raise TemplateError(f"{where}: StartingPosition must be TRIM_HORIZON or LATEST")
-    batch_size = _bounded(where, "BatchSize", resolved.get("BatchSize", 100), 1, 10_000)
-    window = _bounded(
-        where,
-        "MaximumBatchingWindowInSeconds",
-        resolved.get("MaximumBatchingWindowInSeconds", 0),
-        0,
-        300,
-    )
-    retries = _bounded(
-        where, "MaximumRetryAttempts", resolved.get("MaximumRetryAttempts", -1), -1, 10_000
-    )
-    age = _bounded(
-        where,
-        "MaximumRecordAgeInSeconds",
-        resolved.get("MaximumRecordAgeInSeconds", -1),
-        -1,
-        604_800,
-    )
-    if 0 <= age < 60:
-        raise TemplateError(f"{where}: MaximumRecordAgeInSeconds must be -1 or 60 to 604800")
-    parallelization = _bounded(
-        where, "ParallelizationFactor", resolved.get("ParallelizationFactor", 1), 1, 10
-    )
-    if parallelization > 1:
-        report.unsupported(where, f"ParallelizationFactor {parallelization} runs as 1 locally")
-    response_types = resolved.get("FunctionResponseTypes") or []
-    unknown_types = set(response_types) - {"ReportBatchItemFailures"}
-    if unknown_types:
-        raise TemplateError(f"{where}: unknown FunctionResponseTypes {sorted(unknown_types)}")
-    on_failure = ((resolved.get("DestinationConfig") or {}).get("OnFailure") or {}).get(
-        "Destination"
-    )
-    if on_failure is not None and not re.match(r"arn:aws[\w-]*:(sqs|sns):", str(on_failure)):
-        report.unsupported(
-            where, f"on-failure destination {on_failure}: only SQS and SNS are supported"
-        )
-        on_failure = None
-    return StreamSource(
-        name=f"{function_id}/{event_name}",
-        function_id=function_id,
-        source_arn=stream_arn,
-        table_id=table_id,
-        starting_position=starting,
-        batch_size=int(batch_size),
-        batching_window=float(window),
-        filter_criteria=resolved.get("FilterCriteria"),
-        report_item_failures="ReportBatchItemFailures" in response_types,
-        bisect_on_error=_boolean(resolved.get("BisectBatchOnFunctionError", False)),
-        max_retries=int(retries),
-        max_record_age=int(age),
-        on_failure=on_failure,
-        enabled=_boolean(resolved.get("Enabled", True)),
-    )
+@dataclass(frozen=True, kw_only=True)
+class QueueSource(EventSourceMapping):
+    """A mapping on an SQS queue (standard or FIFO)."""
 
+    queue_id: str | None
+    #: ``ScalingConfig.MaximumConcurrency`` (locally every mapping runs one batch at a time)
+    maximum_concurrency: int | None = None
 
-def _bounded(where: str, name: str, value: Any, low: int, high: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise TemplateError(f"{where}: {name} must be a number, not {value!r}") from None
-    if not low <= number <= high:
-        raise TemplateError(f"{where}: {name} {number} is outside {low}..{high}")
-    return number
+    @property
+    def queue_arn(self) -> str:
+        """The queue's ARN (the mapping's source)."""
+        return self.source_arn
 
+    @property
+    def fifo(self) -> bool:
+        """Whether the queue is a FIFO queue (its name ends with ``.fifo``)."""
+        return self.source_arn.endswith(".fifo")
 
-def _boolean(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.lower() == "true"
-    return bool(value)
+    def _description(self) -> list[str]:
+        parts = super()._description()
+        if self.fifo:
+            parts.insert(1, "FIFO")
+        return parts

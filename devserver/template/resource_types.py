@@ -10,3 +10,5 @@ TOPIC_TYPE = "AWS::SNS::Topic"
 FUNCTION_TYPE = "AWS::Serverless::Function"
 LAYER_TYPES = frozenset({"AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"})
 API_TYPE = "AWS::Serverless::Api"
+SUBSCRIPTION_TYPE = "AWS::SNS::Subscription"
+EVENT_SOURCE_MAPPING_TYPE = "AWS::Lambda::EventSourceMapping"

@@ -3,10 +3,10 @@
 Only what the functions use at run time is created: DynamoDB tables with their keys,
 indexes and streams; SQS queues; S3 buckets (with CORS); the SES identities (verified, so
 that mail can be sent); Secrets Manager secrets (``GenerateSecretString`` included); SSM
-parameters; SNS topics. Properties that only matter to AWS's operations (point-in-time
-recovery, encryption, deletion policies, IAM, alarms …) are accepted and have no local
-effect; anything else is reported by name. Resources whose ``Condition`` is false are
-not made, as CloudFormation does not make them.
+parameters; SNS topics and their SQS subscriptions. Properties that only matter to AWS's
+operations (point-in-time recovery, encryption, deletion policies, IAM, alarms …) are
+accepted and have no local effect; anything else is reported by name. Resources whose
+``Condition`` is false are not made, as CloudFormation does not make them.
 
 A resource that exists already is left as it is, so a restart over restored emulator
 state keeps the data (and a secret keeps its generated value).
@@ -20,15 +20,18 @@ from typing import Any
 
 from ...report import Report
 from ...template import Intrinsics
+from ...template.event_sources import mapping_uuid
 from ...template.resource_types import (
     API_TYPE,
     BUCKET_TYPE,
     EMAIL_IDENTITY_TYPE,
+    EVENT_SOURCE_MAPPING_TYPE,
     FUNCTION_TYPE,
     LAYER_TYPES,
     PARAMETER_TYPE,
     QUEUE_TYPE,
     SECRET_TYPE,
+    SUBSCRIPTION_TYPE,
     TABLE_TYPE,
     TOPIC_TYPE,
 )
@@ -40,14 +43,16 @@ from .inventory import LocalResource, LocalResources, Naming
 from .queues import provision_queue
 from .secrets import provision_parameter, provision_secret
 from .tables import provision_table
-from .topics import provision_topic
+from .topics import provision_subscription, provision_topic
 
 # Resource types with no local effect: IAM is not enforced, nothing is monitored or logged
-# to CloudWatch, and the functions, layers and APIs are run by the devserver itself.
+# to CloudWatch, and the functions, layers, APIs and event source mappings are run by the
+# devserver itself.
 NO_OP_TYPES = frozenset(
     {
         FUNCTION_TYPE,
         API_TYPE,
+        EVENT_SOURCE_MAPPING_TYPE,
         *LAYER_TYPES,
         "AWS::IAM::Role",
         "AWS::IAM::Policy",
@@ -84,6 +89,7 @@ _PROVISIONERS: dict[str, Provision] = {
     SECRET_TYPE: provision_secret,
     PARAMETER_TYPE: provision_parameter,
     TOPIC_TYPE: provision_topic,
+    SUBSCRIPTION_TYPE: provision_subscription,
 }
 
 
@@ -177,6 +183,12 @@ class Provisioner:
         if resource_type == API_TYPE:
             api_id = _local_id(logical_id)
             return LocalResource(logical_id, resource_type, api_id, api_id, {"RootResourceId": ""})
+        if resource_type == EVENT_SOURCE_MAPPING_TYPE:
+            mapping_id = mapping_uuid(logical_id)
+            arn = f"arn:aws:lambda:{region}:{account_id}:event-source-mapping:{mapping_id}"
+            return LocalResource(
+                logical_id, resource_type, mapping_id, mapping_id, {"EventSourceMappingArn": arn}
+            )
         if resource_type == "AWS::IAM::Role":
             name = self.context.naming.name(logical_id, 64)
             arn = f"arn:aws:iam::{account_id}:role/{name}"

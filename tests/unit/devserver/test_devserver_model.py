@@ -54,12 +54,32 @@ def a_function(**properties):
     }
 
 
-def load(template, directory, report=None):
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:orders.fifo"
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:One"
+
+
+def load(template, directory, report=None, conditions=None):
     intrinsics = Intrinsics(
-        refs={"Table": "local-Table", "Stage": "local", "Lib": "arn:layer"},
-        attributes={("Table", "StreamArn"): STREAM_ARN, ("Table", "Arn"): "arn:table"},
+        refs={"Table": "local-Table", "Stage": "local", "Lib": "arn:layer", "One": "One"},
+        attributes={
+            ("Table", "StreamArn"): STREAM_ARN,
+            ("Table", "Arn"): "arn:table",
+            ("Orders", "Arn"): QUEUE_ARN,
+            ("Jobs", "Arn"): "arn:aws:sqs:us-east-1:123456789012:jobs",
+            ("One", "Arn"): FUNCTION_ARN,
+        },
     )
-    return ApplicationLoader(template, directory, intrinsics, report or Report()).load()
+    loader = ApplicationLoader(
+        template, directory, intrinsics, report or Report(), conditions=conditions
+    )
+    return loader.load()
+
+
+def a_mapping(condition=None, **properties):
+    resource = {"Type": "AWS::Lambda::EventSourceMapping", "Properties": properties}
+    if condition:
+        resource["Condition"] = condition
+    return resource
 
 
 def test_globals_merge_as_sam_merges_them(code):
@@ -197,7 +217,7 @@ def test_what_does_not_run_locally_is_reported_by_name_and_iam_is_a_silent_no_op
                 Tracing="Active",
                 FunctionUrlConfig={"AuthType": "NONE"},
                 Events={
-                    "Queue": {"Type": "SQS", "Properties": {"Queue": "arn:aws:sqs:::q"}},
+                    "Nightly": {"Type": "Schedule", "Properties": {"Schedule": "rate(1 day)"}},
                     "Page": {
                         "Type": "Api",
                         "Properties": {
@@ -224,7 +244,7 @@ def test_what_does_not_run_locally_is_reported_by_name_and_iam_is_a_silent_no_op
 
     messages = [str(notice) for notice in report.notices]
     assert any("One" in m and "FunctionUrlConfig" in m for m in messages)
-    assert any("Events.Queue" in m and "SQS" in m for m in messages)
+    assert any("Events.Nightly" in m and "Schedule" in m for m in messages)
     assert any("Events.Page" in m and "Auth" in m for m in messages)
     assert any("TumblingWindowInSeconds" in m for m in messages)
     assert any("ParallelizationFactor 2" in m for m in messages)
@@ -294,3 +314,116 @@ def test_a_layer_built_by_sam_goes_on_the_path_as_it_is(code):
     spec = load(a_template({"One": a_function(Layers=[{"Ref": "Lib"}])}), code).functions["One"]
     assert spec.layer_dirs[0].name == "lib"
     assert Path(spec.layer_dirs[0]).is_dir()
+
+
+@pytest.mark.parametrize(
+    "function_name",
+    [
+        {"Ref": "One"},
+        {"Fn::GetAtt": ["One", "Arn"]},
+        "One",
+        FUNCTION_ARN,
+        "123456789012:function:One",
+    ],
+)
+def test_a_mapping_resource_names_its_function_as_lambda_accepts_it(code, function_name):
+    template = a_template(
+        {"One": a_function()},
+        extra={
+            "OnTheStream": a_mapping(
+                FunctionName=function_name,
+                EventSourceArn={"Fn::GetAtt": ["Table", "StreamArn"]},
+                StartingPosition="TRIM_HORIZON",
+                BisectBatchOnFunctionError=True,
+            ),
+            "OnTheQueue": a_mapping(
+                FunctionName=function_name,
+                EventSourceArn={"Fn::GetAtt": ["Orders", "Arn"]},
+                FunctionResponseTypes=["ReportBatchItemFailures"],
+                ScalingConfig={"MaximumConcurrency": 5},
+            ),
+        },
+    )
+
+    stream, queue = load(template, code).mappings
+
+    assert (stream.name, stream.function_id, stream.table_id) == ("OnTheStream", "One", "Table")
+    assert stream.bisect_on_error
+    assert (queue.name, queue.function_id, queue.queue_id) == ("OnTheQueue", "One", "Orders")
+    assert queue.fifo
+    assert queue.report_item_failures
+    assert (queue.batch_size, queue.maximum_concurrency) == (10, 5)
+
+
+def test_a_mapping_resource_whose_condition_is_false_is_left_out(code):
+    template = a_template(
+        {"One": a_function()},
+        extra={
+            "ByStreams": a_mapping(
+                "Streams",
+                FunctionName={"Ref": "One"},
+                EventSourceArn={"Fn::GetAtt": ["Table", "StreamArn"]},
+                StartingPosition="LATEST",
+            ),
+            "ByQueues": a_mapping(
+                "Queues",
+                FunctionName={"Ref": "One"},
+                EventSourceArn={"Fn::GetAtt": ["Orders", "Arn"]},
+            ),
+        },
+    )
+
+    mappings = load(template, code, conditions={"Streams": False, "Queues": True}).mappings
+
+    assert [m.name for m in mappings] == ["ByQueues"]
+
+
+def test_an_sqs_event_becomes_a_queue_mapping_named_after_its_event(code):
+    event = {
+        "Type": "SQS",
+        "Properties": {
+            "Queue": {"Fn::GetAtt": ["Jobs", "Arn"]},
+            "BatchSize": 50,
+            "MaximumBatchingWindowInSeconds": 2,
+            "FilterCriteria": {"Filters": [{"Pattern": '{"body": {"kind": ["job"]}}'}]},
+            "Enabled": False,
+        },
+    }
+
+    [queue] = load(a_template({"One": a_function(Events={"Jobs": event})}), code).mappings
+
+    assert (queue.name, queue.queue_id, queue.fifo) == ("One/Jobs", "Jobs", False)
+    assert (queue.batch_size, queue.batching_window, queue.enabled) == (50, 2.0, False)
+    assert queue.describe() == "batch 50, window 2s, 1 filter"
+
+
+@pytest.mark.parametrize(
+    ("queue", "properties", "message"),
+    [
+        ("Orders", {"MaximumBatchingWindowInSeconds": 1}, "not for FIFO queues"),
+        ("Orders", {"BatchSize": 11}, "BatchSize 11 is outside 1..10"),
+        ("Jobs", {"BatchSize": 11}, "needs MaximumBatchingWindowInSeconds"),
+        ("Jobs", {"StartingPosition": "LATEST"}, "for streams, not queues"),
+        ("Jobs", {"MaximumRetryAttempts": 2}, "for streams, not queues"),
+        ("Jobs", {"ScalingConfig": {"MaximumConcurrency": 1}}, "MaximumConcurrency 1"),
+    ],
+)
+def test_a_queue_mapping_lambda_would_refuse_is_refused(code, queue, properties, message):
+    event = {"Type": "SQS", "Properties": {"Queue": {"Fn::GetAtt": [queue, "Arn"]}, **properties}}
+    with pytest.raises(TemplateError, match=message):
+        load(a_template({"One": a_function(Events={"E": event})}), code)
+
+
+@pytest.mark.parametrize(
+    ("properties", "message"),
+    [
+        ({"FunctionName": "Nobody"}, "FunctionName 'Nobody' is not a function"),
+        ({"EventSourceArn": "arn:aws:kinesis:us-east-1:1:stream/s"}, "only DynamoDB streams"),
+    ],
+)
+def test_a_mapping_resource_on_what_does_not_run_here_is_refused(code, properties, message):
+    mapping = a_mapping(
+        **{"FunctionName": {"Ref": "One"}, "EventSourceArn": QUEUE_ARN, **properties}
+    )
+    with pytest.raises(TemplateError, match=message):
+        load(a_template({"One": a_function()}, extra={"M": mapping}), code)

@@ -1,0 +1,63 @@
+"""Reading a source in rounds: paused between rounds, woken early, waited for afresh.
+
+Every source a mapping reads (a DynamoDB stream's tail, an SQS queue) is read in rounds:
+one round, then a pause of the poll interval, cut short by ``wake()`` when something may
+have arrived. ``fresh(deadline)`` waits until a round that *started* after the call has
+finished: what ``wait_idle`` needs, a read that cannot have missed a write made before it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+
+class Rounds:
+    """The rounds of one source's reader, on the condition its waiters share."""
+
+    def __init__(self, condition: threading.Condition, interval: float) -> None:
+        self.condition = condition
+        self.interval = interval
+        #: rounds finished so far
+        self.count = 0
+        self.stopped = False
+        self._woken = False
+
+    def wake(self) -> None:
+        """Start the next round now rather than at the end of the pause."""
+        with self.condition:
+            self._woken = True
+            self.condition.notify_all()
+
+    def pause(self) -> None:
+        """Between two rounds: wait for the interval, a wake-up or a stop."""
+        with self.condition:
+            if not self._woken and not self.stopped:
+                self.condition.wait(self.interval)
+            self._woken = False
+
+    def finished(self) -> None:
+        """One round is done (its waiters are told)."""
+        with self.condition:
+            self.count += 1
+            self.condition.notify_all()
+
+    def fresh(self, deadline: float) -> bool:
+        """Wait until a round that started after this call has finished (False: too late)."""
+        with self.condition:
+            # the round under way may have read before this call: the one after it has not
+            target = self.count + 2
+            self._woken = True
+            self.condition.notify_all()
+            while self.count < target and not self.stopped:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self.condition.wait(remaining)
+        return True
+
+    def stop(self) -> None:
+        """No more rounds: release every waiter."""
+        with self.condition:
+            self.stopped = True
+            self.condition.notify_all()

@@ -1,0 +1,127 @@
+"""The SQS mapping's own rules, without an emulator: records, filters, Lambda's refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devserver.console import Console
+from devserver.mappings.filters import matches_any, parse_filter_criteria
+from devserver.mappings.invocation import BatchInvoker
+from devserver.mappings.sqs import QueuePoller, filter_view, lambda_record
+from devserver.template import TemplateError
+from devserver.template.event_sources import QueueSource
+from devserver.template.functions import FunctionSpec
+
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:jobs"
+
+
+def a_message(body='{"kind": "job"}', **attributes):
+    return {
+        "MessageId": "m-1",
+        "ReceiptHandle": "r-1",
+        "MD5OfBody": "md5",
+        "Body": body,
+        "Attributes": {
+            "SenderId": "S",
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1",
+            "ApproximateFirstReceiveTimestamp": "2",
+            "SqsManagedSseEnabled": "true",  # not one Lambda passes on
+            **attributes,
+        },
+    }
+
+
+def test_a_message_becomes_a_record_in_lambdas_shape():
+    message = a_message(MessageGroupId="g", SequenceNumber="7", MessageDeduplicationId="d")
+    message["MD5OfMessageAttributes"] = "md5a"
+    message["MessageAttributes"] = {
+        "n": {"DataType": "Number", "StringValue": "5"},
+        "b": {"DataType": "Binary", "BinaryValue": b"\xff", "BinaryListValues": [b"\x00"]},
+    }
+
+    record = lambda_record(message, QUEUE_ARN, "eu-west-1")
+
+    assert record["attributes"] == {
+        "ApproximateReceiveCount": "1",
+        "SentTimestamp": "1",
+        "SenderId": "S",
+        "ApproximateFirstReceiveTimestamp": "2",
+        "SequenceNumber": "7",
+        "MessageGroupId": "g",
+        "MessageDeduplicationId": "d",
+    }
+    assert record["messageAttributes"]["n"] == {
+        "stringValue": "5",
+        "stringListValues": [],
+        "binaryListValues": [],
+        "dataType": "Number",
+    }
+    assert record["messageAttributes"]["b"]["binaryValue"] == "/w=="
+    assert record["messageAttributes"]["b"]["binaryListValues"] == ["AA=="]
+    assert record["md5OfMessageAttributes"] == "md5a"
+    assert (record["eventSource"], record["eventSourceARN"], record["awsRegion"]) == (
+        "aws:sqs",
+        QUEUE_ARN,
+        "eu-west-1",
+    )
+
+
+def test_without_message_attributes_a_record_has_no_md5_of_them():
+    record = lambda_record(a_message(), QUEUE_ARN, "us-east-1")
+    assert record["messageAttributes"] == {}
+    assert "md5OfMessageAttributes" not in record
+
+
+def test_filters_match_a_json_body_as_json_and_any_other_body_as_text():
+    criteria = parse_filter_criteria(
+        {"Filters": [{"Pattern": '{"body": {"kind": ["job"]}}'}, {"Pattern": '{"body": ["ping"]}'}]}
+    )
+
+    def passes(body):
+        return matches_any(criteria, filter_view(lambda_record(a_message(body), QUEUE_ARN, "r")))
+
+    assert passes('{"kind": "job", "n": 1}')
+    assert not passes('{"kind": "other"}')
+    assert passes("ping")
+    assert not passes("pong")
+    assert not passes("{not json")
+
+
+class FakeSqs:
+    def __init__(self, visibility_timeout):
+        self.visibility_timeout = visibility_timeout
+
+    def get_queue_attributes(self, **_request):
+        return {"Attributes": {"VisibilityTimeout": str(self.visibility_timeout)}}
+
+
+def a_poller(visibility_timeout, function_timeout):
+    spec = FunctionSpec(
+        logical_id="Jobs",
+        name="Jobs",
+        arn="arn:aws:lambda:us-east-1:123456789012:function:Jobs",
+        handler="app.handler",
+        code_dir=Path("."),
+        layer_dirs=(),
+        runtime="python3.13",
+        timeout=function_timeout,
+        memory=128,
+        environment={},
+    )
+    mapping = QueueSource(
+        name="Jobs/Queue", function_id="Jobs", source_arn=QUEUE_ARN, batch_size=10, queue_id="Q"
+    )
+    console = Console(None)
+    invoker = BatchInvoker(spec, runtime=None, console=console, report_item_failures=False)
+    return QueuePoller(
+        mapping, spec, invoker, console, FakeSqs(visibility_timeout), "url", region="us-east-1"
+    )
+
+
+def test_a_queue_whose_visibility_timeout_is_shorter_than_the_function_timeout_is_refused():
+    with pytest.raises(TemplateError, match=r"Jobs/Queue: the queue's visibility timeout \(5 s\)"):
+        a_poller(5, 10)._prepare()
+    a_poller(10, 10)._prepare()  # as long as the function's: accepted
