@@ -14,7 +14,7 @@ from video_tutorials.settings import AuthenticateSettings
 from video_tutorials.views.user_credentials import UserCredentialsViews
 
 logger = Logger()
-settings = AuthenticateSettings()
+settings = AuthenticateSettings.from_environment()
 app = authenticate.create_app(
     Site.from_settings(settings, logger=logger),
     store=MessageStore(settings.message_store_table),

@@ -10,7 +10,7 @@ from message_store import MessageStore
 from video_tutorials.demo import publish_demo_videos
 from video_tutorials.settings import DemoVideosSettings
 
-settings = DemoVideosSettings()
+settings = DemoVideosSettings.from_environment()
 logger = Logger()
 store = MessageStore(settings.message_store_table)
 

@@ -14,7 +14,7 @@ from video_tutorials.settings import HomeSettings
 from video_tutorials.views.home_page import HomePageViews
 
 logger = Logger()
-settings = HomeSettings()
+settings = HomeSettings.from_environment()
 app = home.create_app(
     Site.from_settings(settings, logger=logger),
     store=MessageStore(settings.message_store_table),

@@ -11,7 +11,7 @@ from video_tutorials.aggregators.home_page import home_page_aggregator
 from video_tutorials.settings import HomePageAggregatorSettings
 from video_tutorials.views.home_page import HomePageViews
 
-settings = HomePageAggregatorSettings()
+settings = HomePageAggregatorSettings.from_environment()
 logger = Logger()
 consumer = home_page_aggregator.bind(
     views=HomePageViews(settings.home_page_view_table),

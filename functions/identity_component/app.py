@@ -10,7 +10,7 @@ from message_store.skips import SkippedMessagesTable
 from video_tutorials.components.identity import Dependencies, identity_component
 from video_tutorials.settings import IdentityComponentSettings
 
-settings = IdentityComponentSettings()
+settings = IdentityComponentSettings.from_environment()
 logger = Logger()
 consumer = identity_component.bind(
     Dependencies(MessageStore(settings.message_store_table), settings.site_url, logger),

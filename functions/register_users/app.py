@@ -14,7 +14,7 @@ from video_tutorials.settings import RegisterUsersSettings
 from video_tutorials.views.user_credentials import UserCredentialsViews
 
 logger = Logger()
-settings = RegisterUsersSettings()
+settings = RegisterUsersSettings.from_environment()
 app = register_users.create_app(
     Site.from_settings(settings, logger=logger),
     store=MessageStore(settings.message_store_table),

@@ -10,7 +10,7 @@ from message_store.skips import SkippedMessagesTable
 from video_tutorials.consumers import relay_declaration
 from video_tutorials.settings import RelaySettings
 
-settings = RelaySettings()
+settings = RelaySettings.from_environment()
 logger = Logger()
 consumer = Relay(
     settings.message_topic_arn,

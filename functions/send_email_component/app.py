@@ -11,7 +11,7 @@ from video_tutorials.components.mailer import SesMailer
 from video_tutorials.components.send_email import Dependencies, send_email_component
 from video_tutorials.settings import SendEmailComponentSettings
 
-settings = SendEmailComponentSettings()
+settings = SendEmailComponentSettings.from_environment()
 logger = Logger()
 consumer = send_email_component.bind(
     Dependencies(

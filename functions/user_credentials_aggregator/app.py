@@ -11,7 +11,7 @@ from video_tutorials.aggregators.user_credentials import user_credentials_aggreg
 from video_tutorials.settings import UserCredentialsAggregatorSettings
 from video_tutorials.views.user_credentials import UserCredentialsViews
 
-settings = UserCredentialsAggregatorSettings()
+settings = UserCredentialsAggregatorSettings.from_environment()
 logger = Logger()
 consumer = user_credentials_aggregator.bind(
     views=UserCredentialsViews(settings.user_credentials_view_table),

@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from message_store import Metadata, StoredMessage
-from message_store.aggregator import ViewConflictError, ViewItem
 from message_store.skips import SkippedMessage
+from message_store.view_item import ViewConflictError, ViewItem
 
 
 class InMemoryViews:

@@ -14,7 +14,7 @@ batch there: what the messages before it changed is saved, and it and the rest a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Generic, Protocol, TypeVar
 
 from .consumer import ConsumerRuntime, Metrics
@@ -26,42 +26,13 @@ from .projection import Projection
 from .skips import SkipRecorder
 from .stream_name import category as category_of
 from .stream_name import id as id_of
+from .view_item import ViewConflictError, ViewItem, ViewRepository
 
 S = TypeVar("S")
 
 
-class ViewConflictError(Exception):
-    """A view item changed between loading and saving it; the batch is folded again."""
-
-
 class StoreGapError(Exception):
     """The store did not return the positions a gap needs (a retry reads them again)."""
-
-
-@dataclass(frozen=True)
-class ViewItem(Generic[S]):
-    """One item of a view: its state, the positions applied per source stream, a version."""
-
-    key: str
-    state: S
-    positions: Mapping[str, int] = field(default_factory=dict)
-    version: int = -1  # -1: not stored yet
-
-
-class ViewRepository(Protocol[S]):
-    """Where an aggregator's view items live."""
-
-    def load(self, keys: Sequence[str]) -> dict[str, ViewItem[S]]:
-        """The stored items among ``keys`` (strongly consistent); missing keys are absent."""
-        ...
-
-    def save(self, changes: Sequence[tuple[ViewItem[S], ViewItem[S]]]) -> None:
-        """Write each ``(before, after)`` once, unless ``before.version`` is stale.
-
-        Raises ``ViewConflictError`` when any item changed since it was loaded; then
-        nothing of that write is applied.
-        """
-        ...
 
 
 class StreamReader(Protocol):

@@ -30,7 +30,9 @@ class Contract(BaseModel):
     Subclasses set ``category`` (the category of the streams the type is written to).
     """
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, defer_build=True
+    )
 
     type: ClassVar[str]
     category: ClassVar[str]

@@ -19,7 +19,11 @@ class Metadata(BaseModel):
     """
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="allow", frozen=True
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="allow",
+        frozen=True,
+        defer_build=True,
     )
 
     trace_id: str | None = None
@@ -42,7 +46,7 @@ class Message(BaseModel):
     the store is a ``StoredMessage``, in which those fields are always set.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str = Field(default_factory=lambda: str(uuid.uuid4()), min_length=1, max_length=64)
     type: str = Field(pattern=MESSAGE_TYPE_PATTERN)

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from . import aws
-from .aggregator import ViewConflictError, ViewItem
 from .aws import error_code
 from .codec import decode_value, encode_value
 from .errors import MessageStoreUnavailableError
+from .view_item import ViewConflictError, ViewItem
 
 S = TypeVar("S")
 

@@ -1,19 +1,18 @@
 """One settings model per function, read from the environment once, at cold start.
 
-Only this module reads the environment (through pydantic-settings). ``template.yaml``
+Only this module (through ``EnvironmentSettings``) reads the environment. ``template.yaml``
 sets the variables; the devserver sets the same ones locally.
 """
 
 from __future__ import annotations
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from message_store.settings import EnvironmentSettings
 
 
-class FunctionSettings(BaseSettings):
+class FunctionSettings(EnvironmentSettings):
     """What every function has: the stage, the site's URL, the message store."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     stage: str = "dev"
     site_url: str = "http://127.0.0.1:3000"

@@ -61,7 +61,7 @@ def check_uuid(value: str) -> str:
 class RegistrationForm(BaseModel):
     """``POST /register``: a new user's id (from the form), email and password."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     user_id: Annotated[str, Field(alias="id")]
     email: str
@@ -101,7 +101,7 @@ class LogInForm(BaseModel):
     input (400) before any user is looked up: the answer tells nothing about the accounts.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     email: str
     password: str

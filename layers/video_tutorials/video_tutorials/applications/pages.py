@@ -1,18 +1,25 @@
-"""The site's pages: one Jinja2 environment (autoescape on) over ``web/templates``."""
+"""The site's pages: one Jinja2 environment (autoescape on) over ``web/templates``.
+
+Jinja2 is imported, and the environment made, at the first page rendered: a cold start that
+only records a viewing and redirects never pays for it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from typing import TYPE_CHECKING, Any
 
 from webglue import ErrorPage, WebRequest
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 SITE_NAME = "Video Tutorials"
 
 
 def create_environment() -> Environment:
     """The environment every page is rendered with: HTML-escaped, strict about names."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
     return Environment(
         loader=PackageLoader("video_tutorials", "web/templates"),
         autoescape=True,
@@ -33,7 +40,14 @@ class Pages:
     """
 
     def __init__(self, environment: Environment | None = None) -> None:
-        self.environment = environment or create_environment()
+        self._environment = environment
+
+    @property
+    def environment(self) -> Environment:
+        """The Jinja2 environment (made at first use)."""
+        if self._environment is None:
+            self._environment = create_environment()
+        return self._environment
 
     def render(self, template: str, request: WebRequest, **context: Any) -> str:
         return self._render(template, request, request.session, context)

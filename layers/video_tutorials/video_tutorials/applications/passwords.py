@@ -1,9 +1,14 @@
-"""Password hashing: argon2id (argon2-cffi's defaults, RFC 9106's low-memory profile)."""
+"""Password hashing: argon2id (argon2-cffi's defaults, RFC 9106's low-memory profile).
+
+argon2 is imported at the first hash or verification: only the form posts need it.
+"""
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -21,14 +26,25 @@ class Passwords:
     """Hashes and verifies passwords."""
 
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
-        self.hasher = hasher or PasswordHasher()
+        self._hasher = hasher
         self._dummy_hash: str | None = None
+
+    @property
+    def hasher(self) -> PasswordHasher:
+        """argon2-cffi's hasher (made at first use)."""
+        if self._hasher is None:
+            from argon2 import PasswordHasher
+
+            self._hasher = PasswordHasher()
+        return self._hasher
 
     def hash(self, password: str) -> str:
         return self.hasher.hash(password)
 
     def verify(self, password_hash: str, password: str) -> bool:
         """True when ``password`` is the one ``password_hash`` was made from."""
+        from argon2.exceptions import InvalidHashError, VerificationError
+
         try:
             return self.hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):

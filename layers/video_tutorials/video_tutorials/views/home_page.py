@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from message_store.aggregator import ViewItem
+from message_store.view_item import ViewItem
 from message_store.views import DynamoViewRepository
 
 PAGE_ID = "home"
