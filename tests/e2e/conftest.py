@@ -1,4 +1,9 @@
-"""The whole system running in the devserver, on free ports, with fresh data."""
+"""The whole system running in the devserver, on free ports, with fresh data.
+
+One devserver per consumer topology for the whole session (started at first use): the
+modules that run in both topologies take ``site_in_each_topology``; the browser journey
+takes ``site`` (the template's default, ``Streams``).
+"""
 
 from __future__ import annotations
 
@@ -7,37 +12,94 @@ from collections.abc import Iterator
 
 import pytest
 
+TOPOLOGIES = ("Streams", "Queues")
+
+
+class Sites:
+    """The running devservers, by topology (each started once, stopped at the end)."""
+
+    def __init__(self, tmp_path_factory) -> None:
+        self.tmp_path_factory = tmp_path_factory
+        self.running: dict[str, object] = {}
+
+    def get(self, topology: str):
+        if topology not in self.running:
+            import devserver
+
+            console = io.StringIO()
+            server = devserver.start(
+                console=console,
+                state_dir=self.tmp_path_factory.mktemp(f"devserver-{topology.lower()}"),
+                api_port=0,
+                emulator_port=0,
+                lambda_port=0,
+                reset=True,
+                poll_interval=0.1,
+                parameter_overrides={"ConsumerDelivery": topology},
+                invoke_at_start=("DemoVideosFunction",),
+            )
+            server.console_output = console
+            server.topology = topology
+            self.running[topology] = server
+            server.wait_idle(timeout=60)
+        return self.running[topology]
+
+    def stop(self) -> None:
+        for server in self.running.values():
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def sites(tmp_path_factory) -> Iterator[Sites]:
+    running = Sites(tmp_path_factory)
+    try:
+        yield running
+    finally:
+        running.stop()
+
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator:
-    import devserver
-
-    console = io.StringIO()
-    server = devserver.start(
-        console=console,
-        state_dir=tmp_path_factory.mktemp("devserver"),
-        api_port=0,
-        emulator_port=0,
-        reset=True,
-        poll_interval=0.1,
-        invoke_at_start=("DemoVideosFunction",),
-    )
-    server.console_output = console
-    try:
-        server.wait_idle(timeout=60)
-        yield server
-    finally:
-        server.stop()
+def site(sites):
+    """The system in the default topology (Streams)."""
+    return sites.get("Streams")
 
 
-@pytest.fixture
-def store(site):
+@pytest.fixture(params=TOPOLOGIES)
+def site_in_each_topology(request, sites):
+    """The system in each topology, one after the other."""
+    return sites.get(request.param)
+
+
+def store_of(site):
     """The running system's message store (read it to check what was written)."""
     from message_store import MessageStore
 
     return MessageStore(
         site.physical_name("MessageStoreTable"), client=site.client("dynamodb"), settle_window=0
     )
+
+
+@pytest.fixture
+def store(site):
+    return store_of(site)
+
+
+def stack_of(site):
+    """The running system as the operator's tools see a deployment (``video_tutorials.stack``)."""
+    from video_tutorials.stack import Stack
+
+    return Stack(
+        name=f"devserver ({site.topology})",
+        resources={r.logical_id: r.physical_id for r in site.resources.by_id.values()},
+        endpoint_url=site.endpoint_url,
+        lambda_url=site.lambda_url,
+        credentials=("testing", "testing"),
+    )
+
+
+def console_of(site) -> str:
+    """The end of the devserver's console (for a failing test's message)."""
+    return site.console_output.getvalue()[-6000:]
 
 
 def the_mail_to(site, email: str):
@@ -47,6 +109,6 @@ def the_mail_to(site, email: str):
     assert len(mails) == 1, (
         f"{len(mails)} mails to {email}; pollers: "
         f"{[(p.name, p.status, p.pending(), p.idle()) for p in site.pollers]}; console:\n"
-        + site.console_output.getvalue()[-6000:]
+        + console_of(site)
     )
     return mails[0]

@@ -92,12 +92,14 @@ def wait_until(
     *,
     timeout: float = DEFAULT_WAIT,
     clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> bool:
     """Ask ``applied`` until it says yes (True) or ``timeout`` seconds have passed (False).
 
-    ``applied`` is one strongly consistent read of the view item a page needs.
+    ``applied`` is one strongly consistent read of the view item a page needs. ``sleep`` is
+    ``time.sleep`` looked up at each pause (a runtime may let other work run meanwhile).
     """
+    pause_for = sleep or (lambda seconds: time.sleep(seconds))
     deadline = clock() + timeout
     attempt = 0
     while True:
@@ -107,5 +109,5 @@ def wait_until(
         if remaining <= 0:
             return False
         pause = _PAUSES[attempt] if attempt < len(_PAUSES) else _LONGEST_PAUSE
-        sleep(min(pause, remaining))
+        pause_for(min(pause, remaining))
         attempt += 1
