@@ -95,9 +95,11 @@ def run_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--poll-interval",
         type=float,
-        default=0.25,
-        metavar="SECONDS",
-        help="how often streams are read (Lambda: 4 times a second)",
+        default=None,
+        metavar="MS",
+        help="poll every source every MS milliseconds and nothing more, as AWS's pollers do "
+        "(250 is Lambda's cadence); without it, pollers are also woken by every write they "
+        "read, and idle sources are polled every 250 ms",
     )
     parser.add_argument("--snapshot-interval", type=float, default=5.0, metavar="SECONDS")
     parser.add_argument("--chaos", action="store_true", help="duplicate batches, fail invocations")
@@ -152,8 +154,17 @@ def _options(arguments: argparse.Namespace, **overrides: Any) -> Options:
     return Options(**settings)
 
 
-def run(argv: list[str]) -> int:
-    """Start the devserver and serve until SIGINT/SIGTERM."""
+def _polling(milliseconds: float | None) -> dict[str, Any]:
+    """``--poll-interval MS``: AWS's cadence, no wake-ups; without it, wake-ups on."""
+    if milliseconds is None:
+        return {"wake_on_writes": True}
+    if milliseconds <= 0:
+        raise SystemExit("devserver: --poll-interval takes a number of milliseconds above 0")
+    return {"poll_interval": milliseconds / 1000, "wake_on_writes": False}
+
+
+def run_options(argv: list[str]) -> Options:
+    """The ``Options`` of ``python -m devserver`` with these arguments."""
     arguments = run_parser().parse_args(argv)
     chaos = None
     if arguments.chaos:
@@ -162,18 +173,23 @@ def run(argv: list[str]) -> int:
             seed=arguments.chaos_seed,
             include_api=arguments.chaos_api,
         )
-    options = _options(
+    return _options(
         arguments,
         reset=arguments.reset,
         host=arguments.host,
         api_port=arguments.port,
         emulator_port=arguments.emulator_port,
-        poll_interval=arguments.poll_interval,
+        **_polling(arguments.poll_interval),
         snapshot_interval=arguments.snapshot_interval,
         chaos=chaos,
         strict=arguments.strict,
         invoke_at_start=tuple(arguments.invoke_at_start),
     )
+
+
+def run(argv: list[str]) -> int:
+    """Start the devserver and serve until SIGINT/SIGTERM."""
+    options = run_options(argv)
     stop = threading.Event()
 
     def request_stop(*_args: object) -> None:

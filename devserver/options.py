@@ -38,7 +38,10 @@ class Options:
     region: str = "us-east-1"
     parameter_overrides: Mapping[str, str] = field(default_factory=dict)
     env_vars: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: seconds between two polls of an idle source (Lambda polls 4 times a second)
     poll_interval: float = 0.25
+    #: wake a mapping's poller as soon as what it reads was written (off: AWS's cadence)
+    wake_on_writes: bool = True
     snapshot_interval: float = 5.0
     verbose: bool = False
     chaos: ChaosSettings | None = None

@@ -187,7 +187,12 @@ class DevServer:
             )
             for logical_id, spec in functions.items()
         }
-        self.runtime = Runtime(functions, environments, on_line=self.console.function_log)
+        self.runtime = Runtime(
+            functions,
+            environments,
+            on_line=self.console.function_log,
+            on_invoked=self._invoked if options.wake_on_writes and not endpoint.embedded else None,
+        )
         assert self.checkpoints is not None
         resources = self.resources
         self.mappings = EventSourceMappings(
@@ -199,6 +204,7 @@ class DevServer:
             clients=self.client,
             destinations=Destinations(self.client, resources.queue_url_for_arn),
             queue_url_for_arn=resources.queue_url_for_arn,
+            subscriptions=resources.subscriptions(),
             region=options.region,
             interval=options.poll_interval,
             chaos=self.chaos,
@@ -250,6 +256,7 @@ class DevServer:
             state_file=self._state_path("emulator.pickle"),
             outbox_dir=self._state_path("outbox"),
             snapshot_interval=options.snapshot_interval,
+            report_writes=options.wake_on_writes,
             on_event=self._emulator_event,
         )
         try:
@@ -266,8 +273,17 @@ class DevServer:
         kind = event.get("event")
         if kind == "mail":
             self.console.mail(event)
+        elif kind == "write":
+            if self.mappings is not None:
+                self.mappings.wake_for(str(event.get("service")), event.get("targets"))
         elif kind == "warning":
             self.console.notice(f"emulator: {event.get('message')}")
+
+    def _invoked(self, _result: InvocationResult) -> None:
+        # Against another endpoint nothing reports writes: whatever the function wrote,
+        # every source reads now.
+        if self.mappings is not None:
+            self.mappings.wake_all()
 
     # --- using it -----------------------------------------------------------------------
 

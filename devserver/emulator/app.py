@@ -3,7 +3,8 @@
 moto's backends have no locks (DESIGN.md section 7): two threads' conditional puts on one
 key can both succeed. The child serves moto's app from a threaded server, so this wrapper
 runs each request under one lock, notes whether it changed anything (for snapshots), hands
-SES requests to the outbox and keeps moto's shard iterators bounded.
+SES requests to the outbox, keeps moto's shard iterators bounded and — when asked —
+reports each successful write a poller may wait for on the event pipe (see ``writes``).
 """
 
 from __future__ import annotations
@@ -18,16 +19,26 @@ from typing import Any
 from .actions import action_of, reads_only
 from .fixes import prune_shard_iterators
 from .mail import Outbox
+from .pipe import emit
 from .snapshots import snapshot_bytes
+from .writes import write_of
 
 
 class EmulatorApp:
     """moto's WSGI app behind one lock, with snapshots and the SES outbox."""
 
-    def __init__(self, app: Any, state_path: Path | None, outbox: Path | None) -> None:
+    def __init__(
+        self,
+        app: Any,
+        state_path: Path | None,
+        outbox: Path | None,
+        *,
+        report_writes: bool = False,
+    ) -> None:
         self.app = app
         self.state_path = state_path
         self.outbox = Outbox(outbox)
+        self.report_writes = report_writes
         self.lock = threading.Lock()
         self.dirty = False
         self.requests = 0
@@ -37,9 +48,15 @@ class EmulatorApp:
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
         action = action_of(environ, body)
+        statuses: list[str] = []
+
+        def noting_start_response(status: str, *args: Any) -> Any:
+            statuses.append(status)
+            return start_response(status, *args)
+
         with self.lock:
             self.requests += 1
-            response = self.app(environ, start_response)
+            response = self.app(environ, noting_start_response)
             try:
                 chunks = list(response)
             finally:
@@ -51,6 +68,11 @@ class EmulatorApp:
                 self.outbox.collect(environ, body)
             if action == "GetRecords":
                 prune_shard_iterators()
+        # after the lock: the parent may act on it at once (a poller reads what was written)
+        if self.report_writes and statuses and statuses[0].startswith("2"):
+            write = write_of(environ, action, body)
+            if write is not None:
+                emit(write.to_event())
         return chunks
 
     def snapshot(self, force: bool = False) -> bool:

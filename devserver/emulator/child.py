@@ -1,9 +1,9 @@
 """The emulator child: moto server on 127.0.0.1, one request at a time, snapshots on disk.
 
-Run as ``python -m devserver.emulator --port 0 --state FILE --outbox DIR``; the first line
-it prints is ``{"event": "ready", "port": N, ...}`` (see ``pipe``). At start it restores the
-last snapshot; while it runs it snapshots every few seconds when something changed,
-spaced so that snapshots never take more than a tenth of its time.
+Run as ``python -m devserver.emulator --port 0 --state FILE --outbox DIR [--report-writes]``;
+the first line it prints is ``{"event": "ready", "port": N, ...}`` (see ``pipe``). At start
+it restores the last snapshot; while it runs it snapshots every few seconds when something
+changed, spaced so that snapshots never take more than a tenth of its time.
 
 It stops (snapshot first) on SIGTERM, SIGINT, or when its stdin closes, which happens when
 the devserver process ends for any reason: it never outlives its parent.
@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", type=Path, default=None)
     parser.add_argument("--outbox", type=Path, default=None)
     parser.add_argument("--snapshot-interval", type=float, default=5.0)
+    parser.add_argument("--report-writes", action="store_true")
     args = parser.parse_args(argv)
 
     install_lock_pickling()
@@ -61,7 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if state:
         restore_state(state)
-    app = EmulatorApp(DomainDispatcherApplication(create_backend_app), args.state, args.outbox)
+    app = EmulatorApp(
+        DomainDispatcherApplication(create_backend_app),
+        args.state,
+        args.outbox,
+        report_writes=args.report_writes,
+    )
     try:
         with contextlib.redirect_stderr(io.StringIO()):
             server = make_server(

@@ -1,7 +1,8 @@
 """The child's event pipe: one JSON object a line on its stdout, read by the parent.
 
 Events: ``ready`` (the port), ``error`` (it cannot start), ``mail`` (a mail went to the
-outbox), ``warning`` and ``stopped``. Lines are written whole under a lock: the request
+outbox), ``write`` (a write a poller may wait for: service, action, targets), ``warning``
+and ``stopped``. Lines are written whole under a lock: the request
 threads and the snapshot loop write concurrently.
 """
 

@@ -34,6 +34,7 @@ class EmulatorProcess:
         state_file: Path | None = None,
         outbox_dir: Path | None = None,
         snapshot_interval: float = 5.0,
+        report_writes: bool = False,
         on_event: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.host = host
@@ -41,6 +42,7 @@ class EmulatorProcess:
         self.state_file = state_file.resolve() if state_file is not None else None
         self.outbox_dir = outbox_dir.resolve() if outbox_dir is not None else None
         self.snapshot_interval = snapshot_interval
+        self.report_writes = report_writes
         self.on_event = on_event or (lambda _event: None)
         self.process: subprocess.Popen[bytes] | None = None
         self.ready: dict[str, Any] | None = None
@@ -67,6 +69,8 @@ class EmulatorProcess:
             command += ["--state", str(self.state_file)]
         if self.outbox_dir is not None:
             command += ["--outbox", str(self.outbox_dir)]
+        if self.report_writes:
+            command.append("--report-writes")
         environment = {**os.environ, "PYTHONPATH": str(root), "PYTHONUNBUFFERED": "1"}
         # Its own session: a Ctrl-C in the terminal reaches the devserver only, which then
         # stops the emulator last, after the functions have finished writing.

@@ -18,7 +18,8 @@ class Rounds:
     def __init__(self, condition: threading.Condition, interval: float) -> None:
         self.condition = condition
         self.interval = interval
-        #: rounds finished so far
+        #: rounds begun and rounds finished so far (rounds run one after another)
+        self.started = 0
         self.count = 0
         self.stopped = False
         self._woken = False
@@ -36,17 +37,23 @@ class Rounds:
                 self.condition.wait(self.interval)
             self._woken = False
 
-    def finished(self) -> None:
-        """One round is done (its waiters are told)."""
+    def begin(self) -> None:
+        """A round begins (what it reads is as new as this moment)."""
         with self.condition:
-            self.count += 1
+            self.started += 1
+
+    def finished(self) -> None:
+        """The round begun last is done (its waiters are told)."""
+        with self.condition:
+            # rounds run one after another: a round cut short by an error counts as done
+            self.count = self.started
             self.condition.notify_all()
 
     def fresh(self, deadline: float) -> bool:
         """Wait until a round that started after this call has finished (False: too late)."""
         with self.condition:
-            # the round under way may have read before this call: the one after it has not
-            target = self.count + 2
+            # the next round to begin, not the one under way (it may have read already)
+            target = self.started + 1
             self._woken = True
             self.condition.notify_all()
             while self.count < target and not self.stopped:

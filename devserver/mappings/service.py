@@ -27,6 +27,7 @@ from .invocation import BatchInvoker
 from .poller import Poller
 from .sqs import QueuePoller
 from .stream_reader import StreamTail
+from .wakeups import WakeUps
 
 
 class _Source(Protocol):
@@ -57,6 +58,7 @@ class EventSourceMappings:
         clients: Callable[[str], Any],
         destinations: Destinations,
         queue_url_for_arn: Callable[[str], str | None] = lambda _arn: None,
+        subscriptions: Mapping[str, Any] | None = None,
         region: str,
         interval: float = 0.25,
         chaos: Chaos | None = None,
@@ -78,6 +80,8 @@ class EventSourceMappings:
         self.tails: dict[str, StreamTail] = {}
         self.pollers: list[Poller] = []
         self._sources: list[_Source] = []
+        #: who to wake when something is written (``wake_for``, ``wake_all``)
+        self.wakeups = WakeUps(subscriptions)
 
     def start(self) -> None:
         """Start a poller for every enabled mapping (and the readers they need)."""
@@ -123,6 +127,7 @@ class EventSourceMappings:
                 clock=self.clock,
             )
             self._sources.append(poller)
+            self.wakeups.add_queue(mapping.queue_arn, poller)
             return poller
         raise TemplateError(f"{mapping.name}: {type(mapping).__name__} mappings do not run")
 
@@ -139,6 +144,7 @@ class EventSourceMappings:
             tail.start()
             self.tails[stream_arn] = tail
             self._sources.append(tail)
+            self.wakeups.add_stream(stream_arn, tail)
         return tail
 
     def _queue_url(self, queue_arn: str) -> str:
@@ -148,6 +154,14 @@ class EventSourceMappings:
         _, _, _, _, account, name = queue_arn.split(":", 5)
         response = self.clients("sqs").get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)
         return str(response["QueueUrl"])
+
+    def wake_for(self, service: str, targets: list[str] | None) -> None:
+        """Something of ``service`` was written (``targets``: tables, queues, topics)."""
+        self.wakeups.on_write(service, targets)
+
+    def wake_all(self) -> None:
+        """Something may have been written anywhere: every source reads now."""
+        self.wakeups.wake_all()
 
     def wait_idle(self, timeout: float = 30.0) -> None:
         """Return once nothing is left to do: every source read, every consumer caught up.

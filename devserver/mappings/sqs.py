@@ -153,7 +153,7 @@ class QueuePoller(Poller):
         self.visibility_timeout = 30.0
         self.counts = dict.fromkeys(_COUNTS, 0)
         self._condition = threading.Condition()
-        #: one round: receive what is there, or look at the counts when there is nothing
+        #: one round: deliver a batch, or find none and look at the queue's counts
         self.rounds = Rounds(self._condition, interval)
         self._known_empty = False
 
@@ -194,9 +194,11 @@ class QueuePoller(Poller):
 
     def _step(self) -> None:
         self.status = "polling"
+        self.rounds.begin()
         records = self._receive_batch()
         if records:
             self._deliver(records)
+            self.rounds.finished()
             return
         self._look_at_counts()
         self.status = "idle"

@@ -132,6 +132,7 @@ class StreamTail:
 
     def start(self) -> None:
         """Read everything the stream holds now, then keep reading in the background."""
+        self.rounds.begin()
         self._refresh_shards()
         while self._read_shards():
             pass
@@ -181,6 +182,7 @@ class StreamTail:
             self.rounds.pause()
             if self.rounds.stopped:
                 return
+            self.rounds.begin()
             try:
                 if self.rounds.count % _SHARD_REFRESH_CYCLES == 0:
                     self._refresh_shards()

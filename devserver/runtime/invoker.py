@@ -19,7 +19,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
 
@@ -40,9 +40,12 @@ class Runtime:
         environments: Mapping[str, Mapping[str, str]],
         *,
         on_line: LineSink | None = None,
+        on_invoked: Callable[[InvocationResult], None] | None = None,
     ) -> None:
         self.functions = dict(functions)
         self.on_line = on_line or (lambda _function, _line: None)
+        #: told of every finished invocation (on the invoking thread, outside the lock)
+        self.on_invoked = on_invoked
         self.lock = threading.Lock()
         self.invocations = 0
         self.in_flight = 0
@@ -128,6 +131,8 @@ class Runtime:
             with self._counter_lock:
                 self.in_flight -= 1
                 self.completed += 1
+            if self.on_invoked is not None:
+                self.on_invoked(result)
 
     def _run(
         self,

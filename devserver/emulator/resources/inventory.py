@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...template.resource_types import QUEUE_TYPE
+from ...template.resource_types import QUEUE_TYPE, SUBSCRIPTION_TYPE
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,18 @@ class LocalResources:
             if queue.attributes.get("Arn") == arn:
                 return queue.attributes["QueueUrl"]
         return None
+
+    def subscriptions(self) -> dict[str, set[str]]:
+        """``{topic ARN: the names of the SQS queues subscribed to it}``."""
+        topics: dict[str, set[str]] = {}
+        for subscription in self.of_type(SUBSCRIPTION_TYPE):
+            topic, endpoint = (
+                subscription.attributes["TopicArn"],
+                subscription.attributes["Endpoint"],
+            )
+            if subscription.attributes.get("Protocol") == "sqs":
+                topics.setdefault(topic, set()).add(endpoint.rsplit(":", 1)[-1])
+        return topics
 
 
 @dataclass(frozen=True)

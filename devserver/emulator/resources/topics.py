@@ -79,9 +79,15 @@ def provision_subscription(
     """Subscribe an endpoint (an SQS queue) to a topic; the subscription's ARN is its ``!Ref``."""
     context.report.unknown_properties(logical_id, properties, _SUBSCRIPTION_PROPERTIES)
     arn = context.physical_ids.get(logical_id) or _subscribe(context, logical_id, properties)
-    endpoint = properties.get("Endpoint")
-    detail = f"{str(properties.get('TopicArn')).rsplit(':', 1)[-1]} → {endpoint}"
-    return LocalResource(logical_id, SUBSCRIPTION_TYPE, arn, arn, {"Arn": arn}, detail)
+    topic, endpoint = str(properties.get("TopicArn")), str(properties.get("Endpoint"))
+    attributes = {
+        "Arn": arn,
+        "TopicArn": topic,
+        "Endpoint": endpoint,
+        "Protocol": str(properties.get("Protocol", "")).lower(),
+    }
+    detail = f"{topic.rsplit(':', 1)[-1]} → {endpoint}"
+    return LocalResource(logical_id, SUBSCRIPTION_TYPE, arn, arn, attributes, detail)
 
 
 def _subscribe(context: ProvisionContext, logical_id: str, properties: dict[str, Any]) -> str:

@@ -369,3 +369,30 @@ def test_chaos_delivers_queue_batches_twice_and_fails_invocations(tmp_path):
         assert len(flat(log.deliveries("Groups", key))) >= 2  # every message at least twice
     output = console.getvalue()
     assert "not invoked (chaos)" in output or "Devserver.ChaosAfterInvoke" in output
+
+
+def test_writes_wake_the_pollers_that_read_them_long_before_the_poll_interval(tmp_path):
+    log = SampleLog(tmp_path / "log.jsonl")
+    server = devserver.start(
+        QUEUES_TEMPLATE,
+        state_dir=tmp_path / "state",
+        api_port=0,
+        poll_interval=10.0,  # idle sources are read every 10 s: only wake-ups are quicker
+        parameter_overrides={"LogFile": str(log.path)},
+    )
+    k = a_key("woken")
+    try:
+        server.wait_idle()
+        started = time.monotonic()
+        server.client("dynamodb").put_item(  # stream → Relay → topic → OrdersQueue → Orders
+            TableName=server.physical_name("Messages"),
+            Item={"pk": {"S": k}, "sk": {"N": "0"}, "category": {"S": "order"}, "type": {"S": "X"}},
+        )
+        while not log.deliveries("Orders", k) and time.monotonic() - started < 15:
+            time.sleep(0.01)
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+
+    assert log.deliveries("Orders", k) == [[f"{k}#0"]]
+    assert elapsed < 2.0  # three hops, each woken by the write before it

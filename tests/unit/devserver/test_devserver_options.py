@@ -7,7 +7,7 @@ import json
 import pytest
 
 from devserver.chaos import Chaos, ChaosSettings
-from devserver.cli import parse_parameter_overrides, run_parser
+from devserver.cli import parse_parameter_overrides, run_options, run_parser
 from devserver.emulator.resources import Naming, generate_secret_string
 from devserver.errors import DevServerError
 from devserver.options import read_env_vars
@@ -26,9 +26,22 @@ def test_parameter_overrides_take_both_forms():
 
 def test_the_run_defaults_are_those_of_make_run():
     arguments = run_parser().parse_args([])
-    assert (arguments.port, arguments.host, arguments.poll_interval) == (3000, "127.0.0.1", 0.25)
+    assert (arguments.port, arguments.host, arguments.poll_interval) == (3000, "127.0.0.1", None)
     assert not arguments.reset
     assert not arguments.chaos
+
+
+def test_without_a_poll_interval_pollers_are_woken_by_writes_and_poll_at_lambdas_cadence():
+    options = run_options([])
+    assert (options.poll_interval, options.wake_on_writes) == (0.25, True)
+
+
+def test_a_poll_interval_in_milliseconds_keeps_aws_cadence_and_turns_wake_ups_off():
+    options = run_options(["--poll-interval", "100"])
+    assert (options.poll_interval, options.wake_on_writes) == (0.1, False)
+    assert run_options(["--poll-interval", "250"]).poll_interval == 0.25
+    with pytest.raises(SystemExit):
+        run_options(["--poll-interval", "0"])
 
 
 def test_an_env_vars_file_has_sam_locals_format(tmp_path):

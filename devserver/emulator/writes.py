@@ -1,0 +1,107 @@
+"""What a request writes that an event source mapping reads: the table, queue or topic.
+
+The devserver wakes exactly the pollers that read what was written (DESIGN section 6), so
+the child reports, for each successful write of interest, its service, action and
+targets: table names for DynamoDB writes (``TransactWriteItems`` and ``BatchWriteItem``
+name several), queue URLs for SQS sends, topic ARNs for SNS publishes. Targets are None
+when the request does not name them plainly (a PartiQL statement): every reader of that
+service is woken then. Reads and other services report nothing; only the bodies of the
+writes reported are parsed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+_SERVICE = re.compile(r"/([a-z0-9-]+)/aws4_request")
+_DYNAMODB_WRITES = frozenset(
+    {
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "BatchWriteItem",
+        "TransactWriteItems",
+        "ExecuteStatement",
+        "BatchExecuteStatement",
+        "ExecuteTransaction",
+    }
+)
+_SQS_WRITES = frozenset(
+    {"SendMessage", "SendMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch"}
+)
+_SNS_WRITES = frozenset({"Publish", "PublishBatch"})
+
+
+@dataclass(frozen=True)
+class Write:
+    """A write a poller may be waiting for: its service, action and targets (None: any)."""
+
+    service: str
+    action: str
+    targets: tuple[str, ...] | None
+
+    def to_event(self) -> dict[str, Any]:
+        """The event-pipe line that reports it."""
+        targets = list(self.targets) if self.targets is not None else None
+        return {
+            "event": "write",
+            "service": self.service,
+            "action": self.action,
+            "targets": targets,
+        }
+
+
+def write_of(environ: dict[str, Any], action: str | None, body: bytes) -> Write | None:
+    """The write a request makes, if a poller may be waiting for it (else None)."""
+    if action is None:
+        return None
+    match = _SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    service = match.group(1) if match else ""
+    if service == "dynamodb" and action in _DYNAMODB_WRITES:
+        return Write(service, action, _tables(action, _json(body)))
+    if service == "sqs" and action in _SQS_WRITES:
+        return Write(service, action, _one(_field(environ, body, "QueueUrl")))
+    if service == "sns" and action in _SNS_WRITES:
+        return Write(service, action, _one(_field(environ, body, "TopicArn")))
+    return None
+
+
+def _tables(action: str, document: dict[str, Any]) -> tuple[str, ...] | None:
+    if action in ("PutItem", "UpdateItem", "DeleteItem"):
+        return _one(document.get("TableName"))
+    if action == "BatchWriteItem":
+        return tuple(document.get("RequestItems") or {}) or None
+    if action == "TransactWriteItems":
+        names = {
+            operation["TableName"]
+            for item in document.get("TransactItems") or []
+            for kind, operation in item.items()
+            if kind != "ConditionCheck" and isinstance(operation, dict) and "TableName" in operation
+        }
+        return tuple(sorted(names)) or None
+    return None  # PartiQL: the statement names the table, not a field
+
+
+def _field(environ: dict[str, Any], body: bytes, name: str) -> str | None:
+    """A request field, from a JSON body or a form (SNS and older SQS clients use forms)."""
+    if "x-www-form-urlencoded" in environ.get("CONTENT_TYPE", ""):
+        values = parse_qs(body.decode("utf-8", "replace")).get(name)
+        return values[0] if values else None
+    value = _json(body).get(name)
+    return value if isinstance(value, str) else None
+
+
+def _one(value: Any) -> tuple[str, ...] | None:
+    return (value,) if isinstance(value, str) and value else None
+
+
+def _json(body: bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(body or b"{}")
+    except ValueError:
+        return {}
+    return document if isinstance(document, dict) else {}
