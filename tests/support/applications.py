@@ -14,11 +14,22 @@ from argon2 import PasswordHasher
 
 from message_store import Message, MessageStoreUnavailableError, VersionConflictError
 from message_store.views import ViewUnavailableError
+from video_tutorials import storage
 from video_tutorials.applications.pages import Pages
 from video_tutorials.applications.passwords import Passwords
 from video_tutorials.applications.site import Site
+from video_tutorials.storage import (
+    TranscodeError,
+    Upload,
+    parse_s3_uri,
+    s3_uri,
+    upload_key,
+    video_type,
+)
+from video_tutorials.views.creators_videos import CreatorsVideo
 from video_tutorials.views.home_page import HomePage, VideoSummary
 from video_tutorials.views.user_credentials import UserCredentials
+from video_tutorials.views.video_operations import VideoOperation
 from webglue import (
     SessionCookies,
     SessionSecret,
@@ -120,12 +131,19 @@ class FakeHomePageView(AppliedPositions):
         self.page = HomePage(videos_watched=videos_watched, videos=videos or [])
         self.unavailable = False
         self.consistent_reads = 0
+        self.afters: list[str | None] = []
 
-    def home_page(self, *, consistent: bool = False) -> HomePage:
+    def home_page(self, *, after: str | None = None, consistent: bool = False) -> HomePage:
         if self.unavailable:
             raise ViewUnavailableError("the view is down (fake)")
         self.consistent_reads += consistent
+        self.afters.append(after)
         return self.page
+
+    def get(self, key: str) -> VideoSummary | None:
+        if self.unavailable:
+            raise ViewUnavailableError("the view is down (fake)")
+        return next((v for v in self.page.videos if v.video_id == key), None)
 
 
 class FixedClock:
@@ -222,3 +240,77 @@ def written_cookie(site: Site, stream_name: str, position: int) -> dict[str, str
     assert site.written is not None
     cookie = site.written.issue(Written(stream_name, position))
     return {site.written.name: cookie_value(str(cookie))}
+
+
+class FakeCreatorsVideosView(AppliedPositions):
+    """The creators-videos view: ``videos_of`` (the owner index, which may lag), ``get``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_id: dict[str, CreatorsVideo] = {}
+        self.indexed: set[str] = set()
+
+    def add(self, video: CreatorsVideo, *, indexed: bool = True, position: int = 0) -> None:
+        self.by_id[video.video_id] = video
+        if indexed:
+            self.indexed.add(video.video_id)
+        self.apply(video.video_id, f"videoPublishing-{video.video_id}", position)
+
+    def videos_of(self, owner_id: str, limit: int = 200) -> list[CreatorsVideo]:
+        return [
+            v for v in self.by_id.values() if v.owner_id == owner_id and v.video_id in self.indexed
+        ][:limit]
+
+    def get(self, key: str) -> CreatorsVideo | None:
+        return self.by_id.get(key)
+
+
+class FakeVideoOperations:
+    """The video-operations view's ``get``."""
+
+    def __init__(self) -> None:
+        self.by_trace: dict[str, VideoOperation] = {}
+
+    def get(self, key: str) -> VideoOperation | None:
+        return self.by_trace.get(key)
+
+
+class FakeVideoStorage:
+    """The videos bucket: uploads as the test declares them, checked like the real one."""
+
+    bucket = "videos-bucket"
+    origin = "https://videos-bucket.s3.amazonaws.com"
+
+    def __init__(self) -> None:
+        self.uploads: dict[str, bytes] = {}
+
+    def bucket_origin(self) -> str:
+        return self.origin
+
+    def presigned_upload(self, owner_id: str, video_id: str, redirect_url: str) -> Upload:
+        fields = {"key": upload_key(owner_id, video_id), "success_action_redirect": redirect_url}
+        return Upload(f"{self.origin}/", {**fields, "policy": "p", "x-amz-signature": "s"})
+
+    def upload(self, owner_id: str, video_id: str, body: bytes) -> str:
+        key = upload_key(owner_id, video_id)
+        self.uploads[key] = body
+        return s3_uri(self.bucket, key)
+
+    def inspect(self, source_uri: str, owner_id: str, video_id: str) -> str:
+        location = parse_s3_uri(source_uri)
+        if location is None or location[0] != self.bucket:
+            raise TranscodeError(f"{source_uri} is not in the videos bucket")
+        if location[1] != upload_key(owner_id, video_id):
+            raise TranscodeError(f"{source_uri} is not this creator's upload of this video")
+        body = self.uploads.get(location[1])
+        if body is None:
+            raise TranscodeError("the upload is missing")
+        if len(body) > storage.MAX_UPLOAD_BYTES:
+            raise TranscodeError("the upload is larger than the limit")
+        media_type = video_type(body[:16])
+        if media_type is None:
+            raise TranscodeError("the upload is not a video (MP4, WebM, Ogg or AVI)")
+        return media_type
+
+    def playback_url(self, uri: str) -> str | None:
+        return f"{self.origin}/videos/play?signed=1"

@@ -60,10 +60,14 @@ class Aggregator(Generic[S]):
         *,
         key_of: Callable[[StoredMessage], str | None] = item_key_by_stream_id,
         views: Callable[..., ViewRepository[S]] | None = None,
+        fill_gaps: bool = True,
     ) -> None:
         self.name = name
         self.projection = projection
         self.key_of = key_of
+        #: whether an item is built from whole streams (a gap is read from the store), or
+        #: from single messages of them (items keyed by trace id, say: nothing to fill)
+        self.fill_gaps = fill_gaps
         #: the view repository on a table name (what ``rebuild`` and tools open)
         self.views = views
         self.declaration = Declaration.of(name, projection.contracts)
@@ -196,6 +200,8 @@ class BoundAggregator(ConsumerRuntime, Generic[S]):
             return
         key = self._key(message)
         if key is None:
+            if self.declaration.accepts(message):  # one it reads, but for no item at all
+                self.skip(message, InvalidMessageError("it names no view item to apply it to"))
             return  # not declared: another consumer's business
         item = after.get(key) or before.get(key) or self._initial(key)
         after[key] = self._fold(item, message)
@@ -206,7 +212,7 @@ class BoundAggregator(ConsumerRuntime, Generic[S]):
         if message.position <= last:
             return item  # a redelivery: already applied
         state = item.state
-        if message.position > last + 1:
+        if message.position > last + 1 and self.aggregator.fill_gaps:
             for missing in self._gap(stream, last, message.position):
                 state = self._apply(state, missing)
         self.log.message_context(message)

@@ -11,7 +11,12 @@ from .forms import FORM_CONTENT_TYPE, FormBodyError, field_errors, parse_form
 from .origins import normalise_origin, origin_allowed, own_origins
 from .redirects import location_header, safe_next_path
 from .request import WebRequest, base_path_of, parse_cookies, single_value_headers
-from .responses import DEFAULT_CONTENT_SECURITY_POLICY, html_response, see_other
+from .responses import (
+    DEFAULT_CONTENT_SECURITY_POLICY,
+    content_security_policy,
+    html_response,
+    see_other,
+)
 from .sessions import (
     Session,
     SessionCookies,
@@ -40,6 +45,7 @@ __all__ = [
     "Written",
     "WrittenCookies",
     "base_path_of",
+    "content_security_policy",
     "describe_validation_error",
     "field_errors",
     "html_response",

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
@@ -206,15 +207,24 @@ class WebApp(APIGatewayRestResolver):
         *,
         cookies: Sequence[Cookie] = (),
         written_shown: bool = False,
+        csp: str | None = None,
     ) -> Response[str]:
         """A page (HTML) with the site's headers.
 
         ``written_shown``: the page shows the user's previous write (``wait_for`` said so):
-        the browser may forget it.
+        the browser may forget it. ``csp``: this page's policy, when it needs more than the
+        site's (``content_security_policy``).
         """
         if written_shown and self.written is not None and self.current_request.written:
             cookies = [*cookies, self.written.clear()]
-        return html_response(body, status, cookies=cookies, csp=self.config.content_security_policy)
+        policy = csp or self.config.content_security_policy
+        return html_response(body, status, cookies=cookies, csp=policy)
+
+    def log_in_first(self) -> Response[str]:
+        """``303`` to the log-in page, coming back here after it (a page that needs a user)."""
+        request = self.current_request
+        back = request.path if request.method == "GET" else "/"
+        return self.redirect(f"/auth/log-in?next={quote(back, safe='/')}")
 
     def redirect(
         self, path: str, *, cookies: Sequence[Cookie] = (), written: Written | None = None

@@ -185,6 +185,12 @@ class WebRequest:
             return f"{self.base_path}/"
         return f"{self.base_path}{path}"
 
+    def absolute_url(self, path: str) -> str:
+        """A local path as an absolute URL on the host the browser asked (for redirects that
+        come back from another site, such as S3's after an upload)."""
+        proto = self.forwarded_proto or "https"
+        return f"{proto}://{self.host or 'localhost'}{self.url(path)}"
+
     @property
     def origin(self) -> str | None:
         return self.headers.get("origin")

@@ -18,6 +18,19 @@ DEFAULT_CONTENT_SECURITY_POLICY = (
 )
 
 
+def content_security_policy(
+    *, form_action: Sequence[str] = (), media_src: Sequence[str] = ()
+) -> str:
+    """The site's policy, letting forms also post to ``form_action`` origins (a presigned S3
+    upload) and media play from ``media_src`` origins (a bucket's presigned URLs)."""
+    policy = DEFAULT_CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", " ".join(["form-action 'self'", *form_action])
+    )
+    if media_src:
+        policy += "; media-src " + " ".join(media_src)
+    return policy
+
+
 def page_headers(csp: str = DEFAULT_CONTENT_SECURITY_POLICY) -> dict[str, str]:
     """Headers of every page: no caching (pages show who is logged in), no framing, no sniffing."""
     return {

@@ -36,6 +36,12 @@ class HomeSettings(ApplicationSettings):
     home_page_view_table: str = Field(min_length=1)
 
 
+class CreatorsPortalSettings(ApplicationSettings):
+    creators_videos_view_table: str = Field(min_length=1)
+    video_operations_view_table: str = Field(min_length=1)
+    videos_bucket: str = Field(min_length=3)
+
+
 class RegisterUsersSettings(ApplicationSettings):
     user_credentials_view_table: str = Field(min_length=1)
 
@@ -64,6 +70,18 @@ class HomePageAggregatorSettings(ConsumerSettings):
 
 class UserCredentialsAggregatorSettings(ConsumerSettings):
     user_credentials_view_table: str = Field(min_length=1)
+
+
+class VideoPublishingComponentSettings(ConsumerSettings):
+    videos_bucket: str = Field(min_length=3)
+
+
+class CreatorsVideosAggregatorSettings(ConsumerSettings):
+    creators_videos_view_table: str = Field(min_length=1)
+
+
+class VideoOperationsAggregatorSettings(ConsumerSettings):
+    video_operations_view_table: str = Field(min_length=1)
 
 
 class RelaySettings(ConsumerSettings):

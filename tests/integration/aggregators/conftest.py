@@ -41,3 +41,35 @@ def user_credentials(store, credentials_views, logger, skips):
     return user_credentials_aggregator.bind(
         views=credentials_views, store=store, logger=logger, skips=skips
     )
+
+
+@pytest.fixture
+def creators_videos_views(tables):
+    from video_tutorials.views.creators_videos import CreatorsVideosViews
+
+    return CreatorsVideosViews(tables["CreatorsVideosViewTable"])
+
+
+@pytest.fixture
+def creators_videos(store, creators_videos_views, logger, skips):
+    from video_tutorials.aggregators.creators_videos import creators_videos_aggregator
+
+    return creators_videos_aggregator.bind(
+        views=creators_videos_views, store=store, logger=logger, skips=skips
+    )
+
+
+@pytest.fixture
+def video_operations_views(tables):
+    from video_tutorials.views.video_operations import VideoOperationsViews
+
+    return VideoOperationsViews(tables["VideoOperationsViewTable"])
+
+
+@pytest.fixture
+def video_operations(store, video_operations_views, logger, skips):
+    from video_tutorials.aggregators.video_operations import video_operations_aggregator
+
+    return video_operations_aggregator.bind(
+        views=video_operations_views, store=store, logger=logger, skips=skips
+    )

@@ -19,10 +19,14 @@ from video_tutorials.views.home_page import VideoSummary
 VIDEO_ID = "6f0b2c1e-8d4a-4b7e-9c3f-2a1d5e6f7a8b"
 
 
+def a_published_video() -> FakeHomePageView:
+    return FakeHomePageView(0, [VideoSummary(video_id=VIDEO_ID, published=True, name="Intro")])
+
+
 def a_home(view: FakeHomePageView | None = None):
     site = a_site()
     store = InMemoryMessageStore()
-    app = home.create_app(site, store=store, home_page=view or FakeHomePageView())
+    app = home.create_app(site, store=store, home_page=view or a_published_video())
     return app, store, site
 
 
@@ -102,3 +106,26 @@ def test_a_store_outage_is_a_503_page():
     response = app.resolve(an_api_request("POST", f"/record-viewing/{VIDEO_ID}"), {})
 
     assert response["statusCode"] == 503
+
+
+def test_a_viewing_of_a_video_that_is_not_published_is_a_404_and_writes_nothing():
+    """Anyone could put "Untitled" cards on the home page by posting viewings of random ids."""
+    unpublished = str(uuid.uuid4())
+    view = FakeHomePageView(0, [VideoSummary(video_id=unpublished, views=2, published=False)])
+    app, store, _ = a_home(view)
+
+    for video_id in (unpublished, str(uuid.uuid4())):
+        response = app.resolve(an_api_request("POST", f"/record-viewing/{video_id}"), {})
+        assert response["statusCode"] == 404
+        assert "no published video" in page_text(response)
+    assert store.messages() == []
+
+
+def test_the_next_page_starts_after_the_last_video_shown():
+    after = str(uuid.uuid4())
+    fake = FakeHomePageView(0, [])
+    app, _, _ = a_home(fake)
+
+    assert app.resolve(an_api_request("GET", "/", query={"after": after}), {})["statusCode"] == 200
+    assert fake.afters == [after]
+    assert app.resolve(an_api_request("GET", "/", query={"after": "x"}), {})["statusCode"] == 400

@@ -16,6 +16,15 @@ EXPECTED_OPERATIONS = {
         "/register/registration-complete": {"get"},
     },
     "authenticate": {"/auth/log-in": {"get", "post"}, "/auth/log-out": {"get", "post"}},
+    "creators_portal": {
+        "/creators-portal": {"get"},
+        "/creators-portal/uploaded": {"get"},
+        "/creators-portal/publish-video": {"post"},
+        "/creators-portal/videos/{videoId}": {"get"},
+        "/creators-portal/videos/{videoId}/name": {"post"},
+        "/creators-portal/videos/{videoId}/describe": {"post"},
+        "/creators-portal/video-operations/{traceId}": {"get"},
+    },
 }
 
 

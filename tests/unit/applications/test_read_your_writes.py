@@ -33,7 +33,9 @@ PASSWORD = "correct horse battery"
 
 def a_home(clock=None):
     site = a_site(clock=clock)
-    view = FakeHomePageView(3, [VideoSummary(video_id=VIDEO_ID, views=3, name="Intro")])
+    view = FakeHomePageView(
+        3, [VideoSummary(video_id=VIDEO_ID, views=3, name="Intro", published=True)]
+    )
     app = home.create_app(site, store=InMemoryMessageStore(), home_page=view)
     return app, view, site
 

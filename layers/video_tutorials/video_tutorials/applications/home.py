@@ -1,9 +1,12 @@
 """home: the home page, and recording that a video was viewed.
 
-``GET /``: "Viewers have watched N videos" and the videos, each with a button that records a
-viewing. ``POST /record-viewing/{videoId}``: ``VideoViewed`` to ``viewing-{videoId}``, then
-``303`` to ``/``, where the viewing is counted already: the write travels to the home page,
-which waits (bounded) until the video's view item has applied it (read your writes).
+``GET /``: "Viewers have watched N videos" and the published videos (a page at a time,
+``?after={videoId}`` for the next), each with a button that records a viewing.
+
+``POST /record-viewing/{videoId}``: for a published video, ``VideoViewed`` to
+``viewing-{videoId}``, then ``303`` to ``/``, where the viewing is counted already: the write
+travels to the home page, which waits (bounded) until the video's view item has applied it
+(read your writes). Any other id: 404, nothing written.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from typing import Annotated
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from message_store import category as category_of
 from message_store import id as id_of
@@ -31,8 +35,19 @@ def create_app(site: Site, *, store: MessageWriter, home_page: HomePageSource) -
         description="The home page, and recording viewings (the `viewing` category).",
     )
 
-    @app.get("/", summary="The home page", responses={200: html_response("The home page.")})
-    def show_home_page() -> Response[str]:
+    @app.get(
+        "/",
+        summary="The home page",
+        responses={
+            200: html_response("The home page."),
+            400: html_response("`after` is not a video id."),
+        },
+    )
+    def show_home_page(
+        after: Annotated[
+            UUID | None, Query(description="Show the videos after this one (the next page).")
+        ] = None,
+    ) -> Response[str]:
         request = app.current_request
         written = request.written
         mine = written is not None and category_of(written.stream_name) == VIEWING
@@ -42,7 +57,7 @@ def create_app(site: Site, *, store: MessageWriter, home_page: HomePageSource) -
             shown = app.wait_for(
                 lambda: home_page.has_applied(video_id, written.stream_name, written.position)
             )
-        page = home_page.home_page(consistent=mine)
+        page = home_page.home_page(after=str(after) if after else None, consistent=mine)
         html = site.pages.render("home.html", request, page=page, active="home", pending=not shown)
         return app.page(html, written_shown=mine and shown)
 
@@ -53,6 +68,7 @@ def create_app(site: Site, *, store: MessageWriter, home_page: HomePageSource) -
         responses={
             303: redirect_response("Recorded; see the home page."),
             400: html_response("The video id is not a UUID."),
+            404: html_response("No published video has this id: nothing is written."),
             **COMMON_POST_ERRORS,
         },
     )
@@ -61,6 +77,9 @@ def create_app(site: Site, *, store: MessageWriter, home_page: HomePageSource) -
     ) -> Response[str]:
         request = app.current_request
         video_id = str(videoId)
+        video = home_page.get(video_id)
+        if video is None or not video.published:
+            raise NotFoundError("There is no published video with that id.")
         viewed = VideoViewed(user_id=request.user_id, video_id=video_id)
         stream = viewing_stream(video_id)
         position = store.write(stream, viewed.to_message(request.metadata()))

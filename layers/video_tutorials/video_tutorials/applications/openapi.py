@@ -13,9 +13,12 @@ from pathlib import Path
 from message_store import MessageStore
 from webglue import SessionCookies, SessionSecret, SessionSigner, WebApp, WebConfig
 
+from ..storage import VideoStorage
+from ..views.creators_videos import CreatorsVideosViews
 from ..views.home_page import HomePageViews
 from ..views.user_credentials import UserCredentialsViews
-from . import authenticate, home, register_users
+from ..views.video_operations import VideoOperationsViews
+from . import authenticate, creators_portal, home, register_users
 from .pages import Pages
 from .site import Site
 
@@ -47,11 +50,22 @@ def _authenticate() -> WebApp:
     )
 
 
+def _creators_portal() -> WebApp:
+    return creators_portal.create_app(
+        _site(),
+        store=MessageStore(_TABLE),
+        videos=CreatorsVideosViews(_TABLE),
+        operations=VideoOperationsViews(_TABLE),
+        storage=VideoStorage(_TABLE),
+    )
+
+
 #: Each application by the name of its function's folder.
 APPLICATIONS: dict[str, Callable[[], WebApp]] = {
     "home": _home,
     "register_users": _register_users,
     "authenticate": _authenticate,
+    "creators_portal": _creators_portal,
 }
 
 

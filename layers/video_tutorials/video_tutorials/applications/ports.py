@@ -6,8 +6,11 @@ from typing import Protocol
 
 from message_store import Message
 
-from ..views.home_page import HomePage
+from ..storage import Upload
+from ..views.creators_videos import CreatorsVideo
+from ..views.home_page import HomePage, VideoSummary
 from ..views.user_credentials import UserCredentials
+from ..views.video_operations import VideoOperation
 
 
 class MessageWriter(Protocol):
@@ -27,7 +30,31 @@ class AppliedPositions(Protocol):
 
 
 class HomePageSource(AppliedPositions, Protocol):
-    def home_page(self, *, consistent: bool = False) -> HomePage: ...
+    def home_page(self, *, after: str | None = None, consistent: bool = False) -> HomePage: ...
+
+    def get(self, key: str) -> VideoSummary | None: ...
+
+
+class CreatorsVideosSource(AppliedPositions, Protocol):
+    def videos_of(self, owner_id: str, limit: int = 200) -> list[CreatorsVideo]: ...
+
+    def get(self, key: str) -> CreatorsVideo | None: ...
+
+
+class VideoOperationsSource(Protocol):
+    def get(self, key: str) -> VideoOperation | None: ...
+
+
+class VideoStore(Protocol):
+    bucket: str
+
+    def bucket_origin(self) -> str: ...
+
+    def presigned_upload(self, owner_id: str, video_id: str, redirect_url: str) -> Upload: ...
+
+    def inspect(self, source_uri: str, owner_id: str, video_id: str) -> str: ...
+
+    def playback_url(self, uri: str) -> str | None: ...
 
 
 class CredentialsByEmail(AppliedPositions, Protocol):

@@ -1,0 +1,26 @@
+"""creators-videos aggregator: each video's owner, name, description, views and status."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from message_store import MessageStore
+from message_store.skips import SkippedMessagesTable
+from video_tutorials.aggregators.creators_videos import creators_videos_aggregator
+from video_tutorials.settings import CreatorsVideosAggregatorSettings
+from video_tutorials.views.creators_videos import CreatorsVideosViews
+
+settings = CreatorsVideosAggregatorSettings.from_environment()
+logger = Logger()
+consumer = creators_videos_aggregator.bind(
+    views=CreatorsVideosViews(settings.creators_videos_view_table),
+    store=MessageStore(settings.message_store_table),
+    logger=logger,
+    skips=SkippedMessagesTable(settings.skipped_messages_table),
+)
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return dict(consumer.handle_event(event))

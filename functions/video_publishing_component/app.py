@@ -1,0 +1,27 @@
+"""video-publishing component: PublishVideo -> VideoPublished | Failed; NameVideo, DescribeVideo."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from message_store import MessageStore
+from message_store.skips import SkippedMessagesTable
+from video_tutorials.components.video_publishing import Dependencies, video_publishing_component
+from video_tutorials.settings import VideoPublishingComponentSettings
+from video_tutorials.storage import VideoStorage
+
+settings = VideoPublishingComponentSettings.from_environment()
+logger = Logger()
+consumer = video_publishing_component.bind(
+    Dependencies(
+        MessageStore(settings.message_store_table), VideoStorage(settings.videos_bucket), logger
+    ),
+    logger=logger,
+    skips=SkippedMessagesTable(settings.skipped_messages_table),
+)
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return dict(consumer.handle_event(event))
