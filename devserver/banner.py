@@ -47,6 +47,7 @@ class Banner:
     seconds: float
     endpoint_url: str | None
     api_url: str | None
+    lambda_url: str | None
     resources: LocalResources
     application: Application
     functions: Mapping[str, FunctionSpec]
@@ -70,6 +71,9 @@ class Banner:
         else:
             lines.append(f"  endpoint   {self.endpoint_url or 'AWS'}")
         lines.append(f"  api        {self.api_url}")
+        lines.append(
+            f"  lambda     {self.lambda_url}  (boto3 lambda client: Invoke, event source mappings)"
+        )
         for resource_type, label in _RESOURCE_LABELS:
             for index, resource in enumerate(self.resources.of_type(resource_type)):
                 name = label if index == 0 else ""

@@ -90,6 +90,12 @@ def run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", "--api-port", dest="port", type=int, default=3000)
     parser.add_argument("--host", default="127.0.0.1", help="the API's address")
     parser.add_argument(
+        "--lambda-port",
+        type=int,
+        default=3001,
+        help="the Lambda API (Invoke, event source mappings) on 127.0.0.1 (0: any free port)",
+    )
+    parser.add_argument(
         "--emulator-port", type=int, default=5000, help="the emulator's port (0: any free one)"
     )
     parser.add_argument(
@@ -178,6 +184,7 @@ def run_options(argv: list[str]) -> Options:
         reset=arguments.reset,
         host=arguments.host,
         api_port=arguments.port,
+        lambda_port=arguments.lambda_port,
         emulator_port=arguments.emulator_port,
         **_polling(arguments.poll_interval),
         snapshot_interval=arguments.snapshot_interval,

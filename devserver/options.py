@@ -31,6 +31,8 @@ class Options:
     reset: bool = False
     host: str = "127.0.0.1"
     api_port: int = 3000
+    #: the Lambda API (Invoke, event source mappings) for boto3's lambda client; 0: any port
+    lambda_port: int = 3001
     emulator_port: int = 0
     endpoint_url: str | None = None
     create_resources: bool = False

@@ -25,6 +25,7 @@ from .emulator.resources import LocalResources, Naming, Provisioner
 from .endpoint import Endpoint
 from .errors import DevServerError, InvocationError
 from .gateway import Gateway, GatewayServer
+from .lambda_api import LambdaApi, LambdaApiServer
 from .mappings import EventSourceMappings
 from .mappings.checkpoints import CheckpointStore
 from .mappings.destinations import Destinations
@@ -62,11 +63,14 @@ class DevServer:
         self.endpoint: Endpoint | None = None
         self.endpoint_url: str | None = None
         self.api_url: str | None = None
+        #: the Lambda API's URL (``boto3.client("lambda", endpoint_url=...)``)
+        self.lambda_url: str | None = None
         self.resources: LocalResources | None = None
         self.application: Application | None = None
         self.runtime: Runtime | None = None
         self.gateway: Gateway | None = None
         self.server: GatewayServer | None = None
+        self.lambda_server: LambdaApiServer | None = None
         self.mappings: EventSourceMappings | None = None
         self.checkpoints: CheckpointStore | None = None
         self.chaos = Chaos(self.options.chaos) if self.options.chaos else None
@@ -233,6 +237,18 @@ class DevServer:
         self.server.start()
         self.api_url = f"http://{options.host}:{self.server.server_address[1]}"
         self.mappings.start()
+        try:
+            self.lambda_server = LambdaApiServer(
+                ("127.0.0.1", options.lambda_port),
+                LambdaApi(self.runtime, self.mappings, self.console),
+            )
+        except OSError as exc:
+            raise DevServerError(
+                f"cannot serve the Lambda API on 127.0.0.1:{options.lambda_port} ({exc}): "
+                "is another devserver running? (--lambda-port N picks another port)"
+            ) from exc
+        self.lambda_server.start()
+        self.lambda_url = self.lambda_server.url
         self._write_runtime_file()
 
     def _prepare_state_dir(self) -> None:
@@ -339,6 +355,9 @@ class DevServer:
         if self.server is not None:
             self.server.stop()
             self.server = None
+        if self.lambda_server is not None:
+            self.lambda_server.stop()
+            self.lambda_server = None
         if self.mappings is not None:
             self.mappings.stop()
         if self.runtime is not None:
@@ -369,6 +388,7 @@ class DevServer:
                 "pid": os.getpid(),
                 "emulator_pid": self.emulator.pid if self.emulator is not None else None,
                 "api_url": self.api_url,
+                "lambda_url": self.lambda_url,
                 "endpoint_url": self.endpoint_url,
             }
         )
@@ -386,6 +406,7 @@ class DevServer:
             seconds=seconds,
             endpoint_url=self.endpoint_url,
             api_url=self.api_url,
+            lambda_url=self.lambda_url,
             resources=self.resources,
             application=self.application,
             functions=self.runtime.functions,
@@ -410,18 +431,24 @@ def start(
     poll_interval: float = 0.25,
     reset: bool = False,
     console: TextIO | None = None,
+    lambda_port: int | None = None,
     **options: Any,
 ) -> DevServer:
     """Start a devserver (for tests: ``api_port=0`` picks a free port); call ``stop()``.
 
-    Other keyword arguments are ``Options`` fields: ``parameter_overrides``, ``env_vars``,
-    ``endpoint_url``, ``verbose``, ``chaos`` (a ``ChaosSettings``), ``clock`` …
+    ``lambda_port`` defaults to 3001, or to a free port when ``api_port`` is 0 (a test's
+    devserver never takes a running one's ports). Other keyword arguments are ``Options``
+    fields: ``parameter_overrides``, ``env_vars``, ``endpoint_url``, ``verbose``,
+    ``wake_on_writes``, ``chaos`` (a ``ChaosSettings``), ``clock`` …
     """
+    if lambda_port is None:
+        lambda_port = 0 if api_port == 0 else 3001
     return DevServer(
         Options(
             template=Path(template),
             state_dir=Path(state_dir) if state_dir is not None else None,
             api_port=api_port,
+            lambda_port=lambda_port,
             emulator_port=emulator_port,
             poll_interval=poll_interval,
             reset=reset,

@@ -73,10 +73,19 @@ class StreamPoller(Poller):
         self.filters = filters
         self.send_to_destination = send_to_destination
         self.positions: dict[str, int] = {}
+        self._placed = False
 
     # --- where it is in the stream ----------------------------------------------------------
 
-    def _prepare(self) -> None:
+    def _resume(self) -> None:
+        # The first time, from its checkpoint or starting position; after being disabled,
+        # from where it stopped (its positions are kept).
+        self.tail.start()
+        if not self._placed:
+            self._place()
+            self._placed = True
+
+    def _place(self) -> None:
         name = self.mapping.name
         shards = self.tail.ordered_shards()
         saved = self.checkpoints.shards(name, self.tail.stream_arn)
@@ -129,10 +138,10 @@ class StreamPoller(Poller):
     def _wait_for_records(self) -> None:
         with self.tail.condition:
             generation = self.tail.generation
-            if self._next_shard() is None and not self._stopping.is_set():
+            if self._next_shard() is None and not self._halting():
                 self.status = "idle"
                 self._idle.set()
-                while self.tail.generation == generation and not self._stopping.is_set():
+                while self.tail.generation == generation and not self._halting():
                     self.tail.condition.wait(max(self.interval, 0.05))
                     if self._next_shard() is not None:
                         break
@@ -154,8 +163,8 @@ class StreamPoller(Poller):
     def _process(self, shard: Shard) -> None:
         self.status = "batching"
         batch, scanned_to = self._gather(shard)
-        if self._stopping.is_set():
-            return
+        if self._halting():
+            return  # nothing delivered: the batch is gathered again when it resumes
         if not batch:
             self._advance(shard, scanned_to)
             return
@@ -191,14 +200,14 @@ class StreamPoller(Poller):
             if remaining <= 0:
                 return batch, index
             with self.tail.condition:
-                if len(shard.records) == index and not self._stopping.is_set():
+                if len(shard.records) == index and not self._halting():
                     self.tail.condition.wait(remaining)
-            if self._stopping.is_set():
+            if self._halting():
                 return batch, index
 
     def _deliver(self, shard: Shard, batch: Batch, scanned_to: int) -> None:
         pending: deque[tuple[Batch, Attempts]] = deque([(batch, Attempts())])
-        while pending and not self._stopping.is_set():
+        while pending and not self._halting():
             records, attempts = pending[0]
             records = self._discard_aged(shard, records, attempts)
             if not records:

@@ -1,8 +1,9 @@
 """Lambda's event source mapping service, locally: one poller per mapping, started and stopped.
 
-For every enabled mapping of the application it starts the mapping's poller (a
-``StreamPoller`` on a DynamoDB stream, with one ``StreamTail`` per stream shared by the
-mappings on it; a ``QueuePoller`` on an SQS queue). ``wait_idle`` returns once nothing is
+For every mapping of the application it starts the mapping's poller (a ``StreamPoller``
+on a DynamoDB stream, with one ``StreamTail`` per stream shared by the mappings on it and
+started by the first of them enabled; a ``QueuePoller`` on an SQS queue). A mapping
+declared disabled waits, in state ``Disabled``, to be enabled. ``wait_idle`` returns once nothing is
 left to do; ``stop`` finishes the batches being delivered and stops the pollers, then the
 stream readers.
 """
@@ -84,12 +85,15 @@ class EventSourceMappings:
         self.wakeups = WakeUps(subscriptions)
 
     def start(self) -> None:
-        """Start a poller for every enabled mapping (and the readers they need)."""
+        """Start a poller for every mapping (a disabled one waits to be enabled)."""
         for mapping in self.mappings:
-            if mapping.enabled:
-                poller = self._poller(mapping)
-                poller.start()
-                self.pollers.append(poller)
+            poller = self._poller(mapping)
+            poller.start()
+            self.pollers.append(poller)
+
+    def by_uuid(self, mapping_uuid: str) -> Poller | None:
+        """The poller of the mapping with this UUID (Lambda's id for it)."""
+        return next((p for p in self.pollers if p.mapping.uuid == mapping_uuid), None)
 
     def _poller(self, mapping: EventSourceMapping) -> Poller:
         spec = self.functions[mapping.function_id]
@@ -141,7 +145,6 @@ class EventSourceMappings:
                 interval=self.interval,
                 console=self.console,
             )
-            tail.start()
             self.tails[stream_arn] = tail
             self._sources.append(tail)
             self.wakeups.add_stream(stream_arn, tail)

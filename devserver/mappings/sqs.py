@@ -40,7 +40,7 @@ from ..template.event_sources import QueueSource
 from ..template.functions import FunctionSpec
 from .filters import FilterPattern, matches_any
 from .invocation import ERROR, OK, PARTIAL, THROTTLED, Attempts, BatchInvoker, BatchResult
-from .poller import Poller
+from .poller import DISABLED, Poller
 from .rounds import Rounds
 
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
@@ -159,7 +159,7 @@ class QueuePoller(Poller):
 
     # --- life cycle and waking ------------------------------------------------------------
 
-    def _prepare(self) -> None:
+    def _check(self) -> None:
         attributes = self.client.get_queue_attributes(
             QueueUrl=self.queue_url, AttributeNames=["VisibilityTimeout"]
         )["Attributes"]
@@ -172,7 +172,12 @@ class QueuePoller(Poller):
             )
 
     def _interrupt(self) -> None:
+        self.rounds.wake()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish the batch being delivered (if any) and stop."""
         self.rounds.stop()
+        super().stop(timeout)
 
     def wake(self) -> None:
         """Poll now rather than at the next interval (something may have arrived)."""
@@ -182,6 +187,8 @@ class QueuePoller(Poller):
 
     def sync(self, deadline: float) -> bool:
         """Wait until a poll that started after this call looked at the queue's counts."""
+        if self.state == DISABLED:
+            return True  # a disabled mapping reads nothing (and does not count)
         with self._condition:
             self._known_empty = False
         return self.rounds.fresh(deadline)
@@ -225,7 +232,7 @@ class QueuePoller(Poller):
         batch: list[dict[str, Any]] = []
         size = 0
         deadline: float | None = None
-        while len(batch) < mapping.batch_size and not self._stopping.is_set():
+        while len(batch) < mapping.batch_size and not self._halting():
             wanted = min(10, mapping.batch_size - len(batch))
             received = self.client.receive_message(
                 QueueUrl=self.queue_url,
@@ -253,7 +260,7 @@ class QueuePoller(Poller):
                 break
             self.status = "batching"
             with self._condition:
-                if not self._stopping.is_set():
+                if not self._halting():
                     self._condition.wait(min(remaining, max(self.interval, 0.01)))
         return batch
 
@@ -283,8 +290,8 @@ class QueuePoller(Poller):
                 len(kept), len(kept), result.elapsed_ms, "not invoked (chaos): retried"
             )
             self._backoff(attempts.invocations)
-            if self._stopping.is_set():
-                return
+            if self._halting():
+                return  # the messages return to the queue after their visibility timeout
         self._settle(kept, result)
 
     def _settle(self, records: list[dict[str, Any]], result: BatchResult) -> None:

@@ -129,18 +129,24 @@ class StreamTail:
         self.generation = 0
         self._failing = False
         self._thread: threading.Thread | None = None
+        self._starting = threading.Lock()
 
     def start(self) -> None:
-        """Read everything the stream holds now, then keep reading in the background."""
-        self.rounds.begin()
-        self._refresh_shards()
-        while self._read_shards():
-            pass
-        self.rounds.finished()
-        self._thread = threading.Thread(
-            target=self._run, name=f"tail {self.stream_arn.split('/')[1]}", daemon=True
-        )
-        self._thread.start()
+        """Read everything the stream holds now, then keep reading in the background.
+
+        Once: the first mapping enabled on the stream starts its reader."""
+        with self._starting:
+            if self._thread is not None:
+                return
+            self.rounds.begin()
+            self._refresh_shards()
+            while self._read_shards():
+                pass
+            self.rounds.finished()
+            self._thread = threading.Thread(
+                target=self._run, name=f"tail {self.stream_arn.split('/')[1]}", daemon=True
+            )
+            self._thread.start()
 
     def stop(self) -> None:
         """Stop reading."""
@@ -154,6 +160,8 @@ class StreamTail:
 
     def sync(self, deadline: float) -> bool:
         """Wait until a whole read that started after this call has finished."""
+        if self._thread is None:
+            return True  # not read at all: every mapping on it is disabled
         return self.rounds.fresh(deadline)
 
     def ordered_shards(self) -> list[Shard]:

@@ -134,6 +134,28 @@ class Runtime:
             if self.on_invoked is not None:
                 self.on_invoked(result)
 
+    def invoke_later(self, function_id: str, event: Any) -> threading.Thread:
+        """Invoke on a thread of its own (Lambda's ``Event`` invocation); the thread.
+
+        The invocation counts as in flight from this call on, so that ``wait_idle`` right
+        after it does not miss it.
+        """
+        if function_id not in self.sandboxes:
+            raise KeyError(f"no function {function_id} in the template")
+        with self._counter_lock:
+            self.in_flight += 1
+
+        def run() -> None:
+            try:
+                self.invoke(function_id, event)
+            finally:
+                with self._counter_lock:
+                    self.in_flight -= 1
+
+        thread = threading.Thread(target=run, name=f"event {function_id}", daemon=True)
+        thread.start()
+        return thread
+
     def _run(
         self,
         sandbox: FunctionSandbox,

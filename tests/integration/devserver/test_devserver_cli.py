@@ -120,6 +120,8 @@ def start_sample_devserver(state):
             str(state),
             "--port",
             "0",
+            "--lambda-port",
+            "0",
             "--emulator-port",
             "0",
         ),

@@ -396,3 +396,35 @@ def test_writes_wake_the_pollers_that_read_them_long_before_the_poll_interval(tm
 
     assert log.deliveries("Orders", k) == [[f"{k}#0"]]
     assert elapsed < 2.0  # three hops, each woken by the write before it
+
+
+def test_a_disabled_queue_mapping_leaves_the_messages_in_the_queue_until_enabled(queues):
+    import boto3
+
+    lambda_client = boto3.client(
+        "lambda",
+        endpoint_url=queues.server.lambda_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    [jobs] = lambda_client.list_event_source_mappings(FunctionName="Jobs")["EventSourceMappings"]
+    assert jobs["EventSourceArn"].endswith(":devserver-JobsQueue")
+    k = a_key("paused-job")
+
+    lambda_client.update_event_source_mapping(UUID=jobs["UUID"], Enabled=False)
+    url = queues.server.physical_name("JobsQueue")
+    queues.sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"key": f"{k}#0", "kind": "job"}))
+    queues.server.wait_idle()  # a disabled mapping does not count
+    state = lambda_client.get_event_source_mapping(UUID=jobs["UUID"])["State"]
+    assert (state, queues.deliveries("Jobs", k), queues.counts("JobsQueue")) == (
+        "Disabled",
+        [],
+        [1, 0, 0],  # still in the queue, visible
+    )
+
+    lambda_client.update_event_source_mapping(UUID=jobs["UUID"], Enabled=True)
+    queues.server.wait_idle()
+
+    assert queues.deliveries("Jobs", k) == [[f"{k}#0"]]
+    assert lambda_client.get_event_source_mapping(UUID=jobs["UUID"])["State"] == "Enabled"

@@ -123,5 +123,5 @@ def a_poller(visibility_timeout, function_timeout):
 
 def test_a_queue_whose_visibility_timeout_is_shorter_than_the_function_timeout_is_refused():
     with pytest.raises(TemplateError, match=r"Jobs/Queue: the queue's visibility timeout \(5 s\)"):
-        a_poller(5, 10)._prepare()
-    a_poller(10, 10)._prepare()  # as long as the function's: accepted
+        a_poller(5, 10)._check()
+    a_poller(10, 10)._check()  # as long as the function's: accepted
