@@ -38,7 +38,7 @@ $(SAM_ENV)/.installed:
 venv: $(BIN)/.installed
 
 run: $(BIN)/.installed
-	$(BIN)/python -m devserver --invoke-at-start DemoVideosFunction $(ARGS)
+	$(BIN)/python -m devserver $(ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

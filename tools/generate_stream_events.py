@@ -26,6 +26,7 @@ PASSWORD_HASH = (
     "$argon2id$v=19$m=65536,t=3,p=4$c2FtcGxlc2FsdHNhbHQ$3J5bqf0bH1kQw2m8c1y0o0m5xj8r2Qq1m1Zl1cY6b9E"
 )
 VIDEO_ID = "4c3b6a2e-5d1f-4e8a-9b7c-0a1d2e3f4a51"
+BUCKET = "video-tutorials-videosbucket"
 TRACE_ID = "0d4c9a6e-2f1b-4c3d-8e7f-5a6b7c8d9e01"
 STREAM_ARN = (
     "arn:aws:dynamodb:us-east-1:123456789012:table/video-tutorials-MessageStoreTable"
@@ -52,7 +53,9 @@ def main() -> None:
     from message_store.item import message_from_item
     from message_store.relay import publish_entry
     from video_tutorials.contracts import identity, send_email
+    from video_tutorials.contracts import video_publishing as publishing
     from video_tutorials.contracts.video_publishing import VideoNamed, VideoPublished, video_stream
+    from video_tutorials.storage import published_key, s3_uri, upload_key
     from video_tutorials.contracts.viewing import VideoViewed, viewing_stream
 
     with mock_aws():
@@ -90,10 +93,16 @@ def main() -> None:
             send_email.email_stream(email_id),
             send_email.Sent(**fields).to_message().follow(sent_from),
         )
+        source = s3_uri(BUCKET, upload_key(USER_ID, VIDEO_ID))
+        owned = Metadata(trace_id=TRACE_ID, user_id=USER_ID)
+        publish = publishing.PublishVideo(owner_id=USER_ID, source_uri=source, video_id=VIDEO_ID)
+        store.write(publishing.command_stream(VIDEO_ID), publish.to_message(owned))
+        name = publishing.NameVideo(video_id=VIDEO_ID, name="Intro")
+        store.write(publishing.command_stream(VIDEO_ID), name.to_message(owned))
         published = VideoPublished(
             owner_id=USER_ID,
-            source_uri=f"s3://videos/{VIDEO_ID}.mp4",
-            transcoded_uri=f"s3://videos/t/{VIDEO_ID}.mp4",
+            source_uri=source,
+            transcoded_uri=s3_uri(BUCKET, published_key(VIDEO_ID)),
             video_id=VIDEO_ID,
         )
         store.write(video_stream(VIDEO_ID), published.to_message(metadata))
@@ -123,6 +132,13 @@ def main() -> None:
                 items(video_stream(VIDEO_ID)) + items(viewing_stream(VIDEO_ID))
             ),
             "user_credentials_aggregator/registered.json": items(identity.identity_stream(USER_ID)),
+            "video_publishing_component/publish-and-name.json": items(
+                publishing.command_stream(VIDEO_ID)
+            ),
+            "creators_videos_aggregator/published-named-viewed.json": (
+                items(video_stream(VIDEO_ID)) + items(viewing_stream(VIDEO_ID))
+            ),
+            "video_operations_aggregator/named.json": items(video_stream(VIDEO_ID))[1:],
         }
         every_item = {
             (item["streamName"]["S"], item["position"]["N"]): item
@@ -196,9 +212,6 @@ def main() -> None:
                 }
             )
         write(path, records)
-    demo = ROOT / "events/demo_videos/invoke.json"
-    demo.parent.mkdir(parents=True, exist_ok=True)
-    demo.write_text("{}\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

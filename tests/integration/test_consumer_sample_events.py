@@ -10,11 +10,18 @@ import pytest
 
 from tests.support.functions import ROOT, a_lambda_context, load_function
 from video_tutorials.contracts import identity
+from video_tutorials.storage import upload_key
+from video_tutorials.views.creators_videos import CreatorsVideosViews
 from video_tutorials.views.home_page import HomePageViews
 from video_tutorials.views.user_credentials import UserCredentialsViews
+from video_tutorials.views.video_operations import VideoOperationsViews
 
 SENDER = "no-reply@video-tutorials.example"
 USER_ID = "6a1f0c2e-8b3d-4e5f-9a7b-1c2d3e4f5a60"
+VIDEO_ID = "4c3b6a2e-5d1f-4e8a-9b7c-0a1d2e3f4a51"
+TRACE_ID = "0d4c9a6e-2f1b-4c3d-8e7f-5a6b7c8d9e01"
+BUCKET = "video-tutorials-videosbucket"
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 16
 
 
 def sample(path: str) -> dict:
@@ -52,6 +59,9 @@ def invoke(tables, topic, monkeypatch):
         "HOME_PAGE_VIEW_TABLE": tables["HomePageViewTable"],
         "USER_CREDENTIALS_VIEW_TABLE": tables["UserCredentialsViewTable"],
         "SKIPPED_MESSAGES_TABLE": tables["SkippedMessagesTable"],
+        "CREATORS_VIDEOS_VIEW_TABLE": tables["CreatorsVideosViewTable"],
+        "VIDEO_OPERATIONS_VIEW_TABLE": tables["VideoOperationsViewTable"],
+        "VIDEOS_BUCKET": BUCKET,
         "EMAIL_SENDER": SENDER,
         "SETTLE_WINDOW_SECONDS": "0",
         "MESSAGE_TOPIC_ARN": topic,
@@ -116,12 +126,36 @@ def test_the_user_credentials_aggregator_folds_its_sample(invoke, tables, shape)
     assert found.user_id == USER_ID
 
 
-def test_the_demo_videos_sample(invoke, store):
-    result = invoke("demo_videos", "demo_videos/invoke.json")
+def test_video_publishing_publishes_and_names_its_sample(invoke, store, shape):
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key=upload_key(USER_ID, VIDEO_ID), Body=MP4)
 
-    assert len(result["published"]) == 3
-    types = [m.type for m in store.read_category("videoPublishing")]
-    assert sorted(types) == ["VideoNamed"] * 3 + ["VideoPublished"] * 3
+    response = invoke(
+        "video_publishing_component", f"video_publishing_component/{shape}publish-and-name.json"
+    )
+
+    assert response == {"batchItemFailures": []}
+    types = [m.type for m in store.read_stream(f"videoPublishing-{VIDEO_ID}")]
+    assert types == ["VideoPublished", "VideoNamed"]
+
+
+def test_the_creators_videos_aggregator_folds_its_sample(invoke, tables, shape):
+    invoke(
+        "creators_videos_aggregator",
+        f"creators_videos_aggregator/{shape}published-named-viewed.json",
+    )
+
+    views = CreatorsVideosViews(tables["CreatorsVideosViewTable"])
+    (video,) = views.videos_of(USER_ID)
+    assert (video.name, video.views, video.status) == ("Intro", 2, "published")
+
+
+def test_the_video_operations_aggregator_folds_its_sample(invoke, tables, shape):
+    invoke("video_operations_aggregator", f"video_operations_aggregator/{shape}named.json")
+
+    operation = VideoOperationsViews(tables["VideoOperationsViewTable"]).get(TRACE_ID)
+    assert (operation.video_id, operation.succeeded, operation.value) == (VIDEO_ID, True, "Intro")
 
 
 def test_the_relay_publishes_its_sample_to_the_topic(invoke, topic):
@@ -149,14 +183,16 @@ def test_every_consumer_sample_is_replayed_here():
         "send_email_component/send.json",
         "home_page_aggregator/viewings-and-publishing.json",
         "user_credentials_aggregator/registered.json",
+        "video_publishing_component/publish-and-name.json",
+        "creators_videos_aggregator/published-named-viewed.json",
+        "video_operations_aggregator/named.json",
     }
     replayed = {
         *consumers,
         *(path.replace("/", "/queue-") for path in consumers),
         "relay/stream-batch.json",
-        "demo_videos/invoke.json",
     }
-    applications = {"home", "register_users", "authenticate"}
+    applications = {"home", "register_users", "authenticate", "creators_portal"}
     files = {
         str(path.relative_to(ROOT / "events"))
         for path in (ROOT / "events").glob("*/*.json")

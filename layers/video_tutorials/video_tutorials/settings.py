@@ -86,7 +86,3 @@ class VideoOperationsAggregatorSettings(ConsumerSettings):
 
 class RelaySettings(ConsumerSettings):
     message_topic_arn: str = Field(min_length=1)
-
-
-class DemoVideosSettings(FunctionSettings):
-    pass

@@ -25,6 +25,9 @@ def function_env(tables: dict[str, str]) -> dict[str, str]:
         "MESSAGE_STORE_TABLE": tables["MessageStoreTable"],
         "HOME_PAGE_VIEW_TABLE": tables["HomePageViewTable"],
         "USER_CREDENTIALS_VIEW_TABLE": tables["UserCredentialsViewTable"],
+        "CREATORS_VIDEOS_VIEW_TABLE": tables["CreatorsVideosViewTable"],
+        "VIDEO_OPERATIONS_VIEW_TABLE": tables["VideoOperationsViewTable"],
+        "VIDEOS_BUCKET": "videos-test",
         "SESSION_SECRET": SECRET,
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
@@ -48,6 +51,11 @@ def register_users_function(function_env, monkeypatch) -> Invoke:
 @pytest.fixture
 def authenticate_function(function_env, monkeypatch) -> Invoke:
     return _invoker("authenticate", function_env, monkeypatch)
+
+
+@pytest.fixture
+def creators_portal_function(function_env, monkeypatch) -> Invoke:
+    return _invoker("creators_portal", function_env, monkeypatch)
 
 
 @pytest.fixture

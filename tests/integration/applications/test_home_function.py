@@ -33,7 +33,8 @@ def test_an_empty_site_has_a_friendly_home_page(home_function):
     assert "No videos yet" in page_text(response)
 
 
-def test_recording_a_viewing_appends_video_viewed(home_function, store):
+def test_recording_a_viewing_appends_video_viewed(home_function, store, seed_video):
+    seed_video(VIDEO_ID, 0)
     first = home_function(an_api_request("POST", f"/record-viewing/{VIDEO_ID}"))
     second = home_function(an_api_request("POST", f"/record-viewing/{VIDEO_ID}"))
 
@@ -90,3 +91,12 @@ def test_links_and_redirects_follow_the_base_path(home_function, seed_video, bas
     assert f'action="{base_path}/record-viewing/{VIDEO_ID}"' in page["body"]
     assert f'href="{base_path}/register"' in page["body"]
     assert header(posted, "Location") == expected
+
+
+def test_a_viewing_of_a_video_that_is_not_published_is_404_and_writes_nothing(
+    home_function, message_count
+):
+    response = home_function(an_api_request("POST", f"/record-viewing/{VIDEO_ID}"))
+
+    assert response["statusCode"] == 404
+    assert message_count() == 0
