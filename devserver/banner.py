@@ -1,18 +1,22 @@
 """The banner printed when the devserver is up: where everything is and what runs.
 
 Its URLs, the emulator's state, the resources by type, each function with its routes and
-event source mappings, chaos, then every notice of what does not run as on AWS.
+event source mappings, chaos, then every notice of what does not run as on AWS. A
+function whose handler module has a ``consumer`` with a ``describe()`` method says, in its
+own words, what it reads (``consumer_descriptions``); the others' mappings are described
+by their settings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from .chaos import ChaosSettings
 from .emulator.resources import LocalResources
-from .runtime import FunctionError
+from .runtime import FunctionError, Runtime
 from .template.application import Application
 from .template.event_sources import QueueSource, StreamSource
 from .template.functions import FunctionSpec
@@ -56,6 +60,8 @@ class Banner:
     outbox: Path | None = None
     init_errors: Mapping[str, FunctionError] = field(default_factory=dict)
     chaos: ChaosSettings | None = None
+    #: what each consumer says it reads, by function (``consumer_descriptions``)
+    consumers: Mapping[str, str] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         """The banner's lines, top to bottom (the notices are the console's own)."""
@@ -99,12 +105,37 @@ class Banner:
         lines = [f"    {logical_id}{status}"]
         for route in self.application.routes_of(logical_id):
             lines.append(f"      {route.method:<7} {route.path}")
+        consumer = self.consumers.get(logical_id)
+        if consumer is not None:
+            lines.append(f"      reads   {consumer}")
         for mapping in self.application.mappings_of(logical_id):
             state = "" if mapping.enabled else " (disabled)"
+            settings = "" if consumer is not None else f": {mapping.describe()}"
             if isinstance(mapping, StreamSource):
                 table = mapping.table_id or mapping.stream_arn
-                lines.append(f"      stream  {table}: {mapping.describe()}{state}")
+                lines.append(f"      stream  {table}{settings}{state}")
             elif isinstance(mapping, QueueSource):
                 queue = mapping.queue_id or mapping.queue_arn.rsplit(":", 1)[-1]
-                lines.append(f"      queue   {queue}: {mapping.describe()}{state}")
+                lines.append(f"      queue   {queue}{settings}{state}")
         return lines
+
+
+def consumer_descriptions(runtime: Runtime, function_ids: Iterable[str]) -> dict[str, str]:
+    """``consumer.describe()`` of each function's handler module that has one."""
+    descriptions = {}
+    for function_id in function_ids:
+        try:
+            text = runtime.run_inside(function_id, _describe_consumer)
+        except Exception:  # noqa: S112 - a describe() that fails only costs the banner a line
+            continue
+        if text:
+            descriptions[function_id] = text
+    return descriptions
+
+
+def _describe_consumer(module: ModuleType) -> str | None:
+    describe = getattr(getattr(module, "consumer", None), "describe", None)
+    if not callable(describe):
+        return None
+    text = describe()
+    return " ".join(text.split()) if isinstance(text, str) else None

@@ -1,8 +1,9 @@
 """The devserver's console: one line per HTTP request, per batch and per mail.
 
-Lines are written whole under a lock (threads never interleave inside a line). Functions'
-own log lines are shown only with ``--verbose``; a failing invocation always shows its
-error, and with ``--verbose`` its traceback too.
+Lines are written whole under a lock (threads never interleave inside a line). A batch's
+line names the records that failed; a failing invocation always shows its error, and with
+``--verbose`` its traceback too. Functions' own log lines are shown with ``--verbose``;
+without it, their ``ERROR`` and ``CRITICAL`` lines still are (see ``function_logs``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,13 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any, TextIO
+
+from .function_logs import error_line
+
+#: failed records named on a batch's line (the rest are counted)
+FAILED_NAMED = 3
 
 _COLOURS = {"ok": "32", "warn": "33", "error": "31", "dim": "2", "bold": "1"}
 
@@ -63,11 +70,16 @@ class Console:
         failures: int,
         elapsed_ms: float,
         note: str = "",
+        failed: Sequence[str] = (),
     ) -> None:
-        """One batch delivered to a stream consumer: records, failures, milliseconds."""
+        """One batch delivered to a consumer: records, failures, milliseconds, which failed."""
         style = "ok" if failures == 0 and not note.startswith("error") else "warn"
         counts = self._paint(f"{records:>3} records {failures:>3} failed", style)
         suffix = f"  {note}" if note else ""
+        if failed:
+            named = ", ".join(failed[:FAILED_NAMED])
+            more = f" and {len(failed) - FAILED_NAMED} more" if len(failed) > FAILED_NAMED else ""
+            suffix += f"  failed: {named}{more}"
         self._stamped("batch", f"{function:<32} {counts} {elapsed_ms:7.1f} ms{suffix}")
 
     def mail(self, event: dict[str, Any]) -> None:
@@ -88,6 +100,10 @@ class Console:
         self._stamped("note", text, "warn")
 
     def function_log(self, function: str, line: str) -> None:
-        """A function's own log line (only with --verbose)."""
+        """A function's own log line: every line with --verbose, else its errors only."""
         if self.verbose:
             self.line(f"{self._paint(function, 'dim')} | {line}")
+            return
+        text = error_line(line)
+        if text is not None:
+            self._stamped("log", f"{function}: {text}", "error")

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
-from .banner import Banner
+from .banner import Banner, consumer_descriptions
 from .chaos import Chaos
 from .console import Console
 from .emulator import EmulatorError, EmulatorProcess
@@ -414,6 +414,10 @@ class DevServer:
             outbox=self._state_path("outbox") if self.emulator is not None else None,
             init_errors=self.init_errors,
             chaos=self.options.chaos,
+            consumers=consumer_descriptions(
+                self.runtime,
+                [f for f in self.runtime.functions if self.application.mappings_of(f)],
+            ),
         )
         for line in banner.lines():
             self.console.line(line)

@@ -43,9 +43,26 @@ from .poller import Poller
 from .stream_reader import CachedRecord, Shard, StreamTail
 
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+_LONGEST_KEY_VALUE = 16
 
 Destination = Callable[[str, dict[str, Any]], None]
 Batch = list[tuple[int, CachedRecord]]
+
+
+def describe_record(cached: CachedRecord) -> str:
+    """A record, for the console: its keys and sequence number (``pk=a…/sk=3 #1100…``)."""
+    keys = cached.record.get("dynamodb", {}).get("Keys") or {}
+    parts = []
+    for name, typed in keys.items():
+        value = str(next(iter(typed.values()), "")) if isinstance(typed, dict) else str(typed)
+        if len(value) > _LONGEST_KEY_VALUE:
+            value = value[: _LONGEST_KEY_VALUE - 4] + "…"
+        parts.append(f"{name}={value}")
+    return f"{'/'.join(parts)} #{cached.sequence_number}"
+
+
+def _names(records: Batch) -> list[str]:
+    return [describe_record(cached) for _, cached in records]
 
 
 class StreamPoller(Poller):
@@ -242,6 +259,7 @@ class StreamPoller(Poller):
                     len(records),
                     elapsed,
                     self._note(attempts, "partial failure"),
+                    _names(records),
                 )
             elif result.outcome == THROTTLED:
                 self._batch_line(
@@ -269,6 +287,7 @@ class StreamPoller(Poller):
                         len(records),
                         elapsed,
                         f"error: bisected into {half} + {len(records) - half}",
+                        _names(records),
                     )
                     continue
                 attempts.retries += 1

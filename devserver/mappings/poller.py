@@ -176,5 +176,14 @@ class Poller:
         self.status = "backing off"
         self._sleep(min(max(self.interval, 0.01) * 2 ** max(attempt - 1, 0), MAX_BACKOFF_SECONDS))
 
-    def _batch_line(self, records: int, failed: int, elapsed_ms: float, note: str = "") -> None:
-        self.console.batch(self.spec.logical_id, records, failed, elapsed_ms, note)
+    def _batch_line(
+        self,
+        records: int,
+        failed: int,
+        elapsed_ms: float,
+        note: str = "",
+        failed_records: list[str] | None = None,
+    ) -> None:
+        self.console.batch(
+            self.spec.logical_id, records, failed, elapsed_ms, note, failed_records or ()
+        )

@@ -101,6 +101,12 @@ def _base64(value: bytes | str) -> str:
     return value if isinstance(value, str) else base64.b64encode(value).decode()
 
 
+def describe_record(record: dict[str, Any]) -> str:
+    """A record, for the console: its message group (FIFO) and message id."""
+    group = record["attributes"].get("MessageGroupId")
+    return f"group={group} id={record['messageId']}" if group else f"id={record['messageId']}"
+
+
 def filter_view(record: dict[str, Any]) -> dict[str, Any]:
     """The record as Lambda's filters see it: a JSON body is matched as JSON."""
     try:
@@ -308,8 +314,8 @@ class QueuePoller(Poller):
             len(records),
             len(failed),
             result.elapsed_ms,
-            f"{what}: {len(failed)} back after the visibility timeout "
-            f"({self.visibility_timeout:g} s)",
+            f"{what}: back after the visibility timeout ({self.visibility_timeout:g} s)",
+            [describe_record(r) for i, r in enumerate(records) if i in failed],
         )
 
     def _delete(self, records: list[dict[str, Any]]) -> None:

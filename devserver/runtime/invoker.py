@@ -21,7 +21,7 @@ import traceback
 import uuid
 from collections.abc import Callable, Mapping
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from ..template.functions import FunctionSpec
 from .context import LambdaContext, trace_id
@@ -29,6 +29,8 @@ from .output import FunctionOutput, LineSink, OutputRouter
 from .results import FunctionError, InvocationResult, MarshalError, error_from, marshal
 from .sandbox import FunctionSandbox, Sandboxes
 from .watchdog import FunctionTimeout, Watchdog
+
+T = TypeVar("T")
 
 
 class Runtime:
@@ -83,6 +85,17 @@ class Runtime:
         """The function's handler module (its own copy), once loaded."""
         sandbox = self.sandboxes[function_id]
         return sandbox.modules.get(sandbox.module_name)
+
+    def run_inside(self, function_id: str, call: Callable[[ModuleType], T]) -> T | None:
+        """``call(handler module)`` with the function's world swapped in (None: not loaded).
+
+        For looking into a function (what its module declares) as it would see itself:
+        its own modules, ``sys.path`` and environment.
+        """
+        sandbox = self.sandboxes[function_id]
+        with self.lock, self._worlds.inside(sandbox):
+            module = sandbox.modules.get(sandbox.module_name)
+            return call(module) if module is not None else None
 
     def invoke(
         self,

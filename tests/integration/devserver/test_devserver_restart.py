@@ -168,4 +168,27 @@ def test_the_console_shows_where_things_are_and_a_line_per_request_batch_and_mai
         "batch" in line and "WindowConsumer" in line and "1 records" in line for line in lines
     )
     assert any("mail" in line and "ada@example.com" in line for line in lines)
+    assert any(
+        "reads" in line and "WindowConsumer reads the records its filter lets through" in line
+        for line in lines
+    )
     assert lines[-1] == "devserver stopped"
+
+
+def test_the_console_says_which_record_failed_and_why_without_verbose(state, tmp_path):
+    console = io.StringIO()
+    sample = start(state, tmp_path / "log.jsonl", console=console)
+    pk = a_key("why")
+    try:
+        sample.put(pk, 0, target="partial", action="fail-times:1")
+        sample.server.wait_idle()
+    finally:
+        sample.server.stop()
+
+    lines = console.getvalue().splitlines()
+    [batch] = [line for line in lines if "batch" in line and "partial failure" in line]
+    assert f"failed: pk={pk[:12]}" in batch  # the key (shortened) and the sequence number
+    assert " #" in batch.split("failed: ", 1)[1]
+    assert any(
+        "PartialConsumer: ERROR cannot apply" in line and f"key={pk}#0" in line for line in lines
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 from devserver.console import Console
 
@@ -32,6 +33,13 @@ def test_one_line_per_batch_with_records_failures_and_time():
     assert "partial failure" in line
 
 
+def test_a_batch_line_names_the_failed_records_and_counts_the_rest():
+    console = Console(io.StringIO(), colour=False)
+    console.batch("Identity", 6, 5, 1.0, "error", [f"pk=a/sk={n} #10{n}" for n in range(5)])
+    [line] = lines(console)
+    assert line.endswith("failed: pk=a/sk=0 #100, pk=a/sk=1 #101, pk=a/sk=2 #102 and 2 more")
+
+
 def test_function_logs_show_with_verbose_only():
     quiet = Console(io.StringIO(), colour=False)
     verbose = Console(io.StringIO(), colour=False, verbose=True)
@@ -41,6 +49,39 @@ def test_function_logs_show_with_verbose_only():
     assert len(lines(quiet)) == 1  # the error, not its stack, nor the log line
     assert lines(verbose)[0] == 'Identity | {"level":"INFO","message":"registered"}'
     assert "File app.py" in lines(verbose)[-1]
+
+
+def test_a_functions_error_lines_show_without_verbose_compactly():
+    console = Console(io.StringIO(), colour=False)
+    powertools = {
+        "level": "ERROR",
+        "location": "apply:42",
+        "message": "cannot apply VideoViewed",
+        "timestamp": "2026-11-30 10:00:00,000+0000",
+        "service": "home-page",
+        "cold_start": False,
+        "function_name": "HomePage",
+        "function_request_id": "r-1",
+        "correlation_id": "trace-1",
+        "stream": "viewing-12ab",
+        "position": 3,
+        "exception": "Traceback (most recent call last):\n  File \"x\"\nKeyError: 'videoId'",
+    }
+    console.function_log("HomePage", json.dumps(powertools))
+    console.function_log("HomePage", json.dumps({"level": "INFO", "message": "applied"}))
+    console.function_log("HomePage", json.dumps({"level": "CRITICAL", "message": "down"}))
+    console.function_log("Legacy", "[ERROR] 2026-11-30T10:00:00Z r-1 it broke")
+    console.function_log("Legacy", "all is well")
+
+    shown = lines(console)
+
+    assert len(shown) == 3
+    assert shown[0].endswith(
+        "HomePage: ERROR cannot apply VideoViewed  location=apply:42  correlation_id=trace-1"
+        "  stream=viewing-12ab  position=3  exception=KeyError: 'videoId'"
+    )
+    assert shown[1].endswith("HomePage: CRITICAL down")
+    assert shown[2].endswith("Legacy: [ERROR] 2026-11-30T10:00:00Z r-1 it broke")
 
 
 def test_a_silent_console_writes_nothing():

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import collections
+import json
 import os
 import time
 from typing import Any
@@ -51,4 +52,14 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
             failing = not os.path.exists(action.split(":", 1)[1])
         if failing:
             failures.append({"itemIdentifier": record["dynamodb"]["SequenceNumber"]})
+            # one JSON line a log entry, as Powertools writes them
+            print(json.dumps({"level": "ERROR", "message": "cannot apply", "key": key}))
     return {"batchItemFailures": failures}
+
+
+class Consumer:
+    """What a consumer declares it reads (the devserver's banner asks ``describe()``)."""
+
+    def describe(self) -> str:
+        name = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
+        return f"{name} reads the records its filter lets through (sample consumer)"
