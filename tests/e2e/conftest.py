@@ -36,11 +36,14 @@ class Sites:
                 reset=True,
                 poll_interval=0.1,
                 parameter_overrides={"ConsumerDelivery": topology},
-                invoke_at_start=("DemoVideosFunction",),
             )
             server.console_output = console
             server.topology = topology
             self.running[topology] = server
+            from video_tutorials.demo import publish_demo_videos
+
+            bucket = server.physical_name("VideosBucket")
+            publish_demo_videos(store_of(server), server.client("s3"), bucket)
             server.wait_idle(timeout=60)
         return self.running[topology]
 
