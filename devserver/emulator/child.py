@@ -91,7 +91,13 @@ def main(argv: list[str] | None = None) -> int:
                 pass
         stop.set()
 
-    threading.Thread(target=server.serve_forever, name="emulator-http", daemon=True).start()
+    # a short poll: shutdown() waits for it, and the devserver stops the emulator last
+    threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="emulator-http",
+        daemon=True,
+    ).start()
     threading.Thread(target=watch_parent, name="emulator-parent", daemon=True).start()
     restored = {
         service: sum(len(regions) for regions in accounts.values())

@@ -110,7 +110,7 @@ class GatewayServer(ThreadingHTTPServer):
     def start(self) -> None:
         """Serve in a background thread."""
         self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.2}, name="gateway", daemon=True
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, name="gateway", daemon=True
         )
         self._thread.start()
 

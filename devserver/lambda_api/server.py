@@ -129,7 +129,10 @@ class LambdaApiServer(ThreadingHTTPServer):
     def start(self) -> None:
         """Serve in a background thread."""
         self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.2}, name="lambda-api", daemon=True
+            target=self.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="lambda-api",
+            daemon=True,
         )
         self._thread.start()
 
