@@ -12,14 +12,13 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from ..console import Console
 from ..runtime import InvocationResult, Runtime
 from ..template.apis import ApiRoute, RestApi
 from .events import build_proxy_event
 from .responses import GatewayResponse, json_error, proxy_response
-from .routing import Match, Router
+from .routing import Router
 
 
 class Gateway:
@@ -49,38 +48,6 @@ class Gateway:
             self._noticed.add(key)
             self.console.notice(text)
 
-    def build_event(
-        self,
-        *,
-        method: str,
-        raw_path: str,
-        raw_query: str,
-        header_pairs: list[tuple[str, str]],
-        body: bytes,
-        source_ip: str,
-        route: ApiRoute,
-        match: Match,
-        request_id: str,
-        now: float | None = None,
-    ) -> dict[str, Any]:
-        """The REST proxy event API Gateway would send for this request."""
-        return build_proxy_event(
-            api=self.apis[route.api_id],
-            method=method,
-            raw_path=raw_path,
-            raw_query=raw_query,
-            header_pairs=header_pairs,
-            body=body,
-            source_ip=source_ip,
-            route=route,
-            match=match,
-            request_id=request_id,
-            account_id=self.account_id,
-            port=self.port,
-            notice_once=self._notice_once,
-            now=now,
-        )
-
     def handle(
         self,
         *,
@@ -101,7 +68,8 @@ class Gateway:
             )
             response.headers.append(("x-amzn-RequestId", request_id))
             return response, None
-        event = self.build_event(
+        event = build_proxy_event(
+            api=self.apis[route.api_id],
             method=method,
             raw_path=raw_path,
             raw_query=raw_query,
@@ -111,6 +79,9 @@ class Gateway:
             route=route,
             match=match,
             request_id=request_id,
+            account_id=self.account_id,
+            port=self.port,
+            notice_once=self._notice_once,
         )
         fail_before, fail_after = self.chaos(route.function_id) if self.chaos else (False, False)
         started = time.monotonic()
