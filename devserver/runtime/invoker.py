@@ -25,9 +25,9 @@ from typing import Any, TypeVar
 
 from ..template.functions import FunctionSpec
 from .context import LambdaContext, trace_id
-from .output import FunctionOutput, LineSink, OutputRouter
+from .output import ROUTER, FunctionOutput, LineSink
 from .results import FunctionError, InvocationResult, MarshalError, error_from, marshal
-from .sandbox import FunctionSandbox, Sandboxes
+from .sandbox import WORLD_LOCK, FunctionSandbox, Sandboxes
 from .watchdog import FunctionTimeout, Watchdog
 
 T = TypeVar("T")
@@ -48,7 +48,8 @@ class Runtime:
         self.on_line = on_line or (lambda _function, _line: None)
         #: told of every finished invocation (on the invoking thread, outside the lock)
         self.on_invoked = on_invoked
-        self.lock = threading.Lock()
+        # the process's lock, not this runtime's: what an invocation swaps is the process's
+        self.lock = WORLD_LOCK
         self.invocations = 0
         self.in_flight = 0
         #: invocations that have returned: what ``wait_idle`` counts (a started one may
@@ -62,7 +63,9 @@ class Runtime:
             )
             for logical_id, spec in self.functions.items()
         }
-        self.output = OutputRouter(FunctionOutput("-", self._line_outside))
+        self.output = ROUTER
+        # stray output (a thread a handler left running) goes to the newest runtime's sink
+        self.output.fallback = FunctionOutput("-", self._line_outside)
         self._worlds = Sandboxes(self.sandboxes, self.output)
 
     def _line_outside(self, _function_id: str, line: str) -> None:

@@ -64,21 +64,29 @@ class FunctionOutput(_LambdaTextStream):
 class OutputRouter(_LambdaTextStream):
     """``sys.stdout``/``sys.stderr`` during invocations: writes go to the running function.
 
-    One object for all functions, because loggers keep the stream they were given at import
-    time and ``logging``'s registry is process-wide: two functions whose loggers share a
-    name share one logger. Invocations run one at a time, so "the running function" is
-    well defined; output from another thread between invocations goes to ``fallback``.
+    One object for the whole process (``ROUTER``), because loggers keep the stream they were
+    given at import time and ``logging``'s registry is process-wide: two functions whose
+    loggers share a name share one logger — even two devservers' functions, when a test
+    process runs two. Invocations run one at a time, so "the running function" is well
+    defined; output from another thread between invocations goes to ``fallback``.
     """
 
-    def __init__(self, fallback: FunctionOutput) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self.current: FunctionOutput | None = None
-        self.fallback = fallback
+        self.fallback: FunctionOutput | None = None
 
     def write(self, text: str) -> int:
         """Write to the running function's output."""
-        return (self.current or self.fallback).write(text)
+        target = self.current or self.fallback
+        return target.write(text) if target is not None else len(text)
 
     def flush(self) -> None:
         """Flush the running function's output."""
-        (self.current or self.fallback).flush()
+        target = self.current or self.fallback
+        if target is not None:
+            target.flush()
+
+
+#: the process's one output router (see ``OutputRouter``)
+ROUTER = OutputRouter()

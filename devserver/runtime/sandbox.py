@@ -15,6 +15,10 @@ in, and swapped out afterwards:
 - **output**: ``sys.stdout``/``sys.stderr`` write to the running function's own output.
 - **``sys.path``**: the function's code folder, then its layers, then the rest minus any
   other function's folders, so a missing layer fails locally as it would on Lambda.
+
+All of that is the process's, so one world is swapped in at a time in the whole process
+(``WORLD_LOCK``), even when a process runs several devservers (the end-to-end tests run
+one per consumer topology).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import contextlib
 import importlib
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from types import ModuleType
 from typing import Any
@@ -31,6 +36,9 @@ from ..template.functions import FunctionSpec
 from .context import log_stream_name_now
 from .output import FunctionOutput, OutputRouter
 from .results import FunctionError, error_from
+
+#: held while a function's world is swapped in: one at a time in this process
+WORLD_LOCK = threading.Lock()
 
 
 class FunctionSandbox:
@@ -87,7 +95,7 @@ class FunctionSandbox:
 class Sandboxes:
     """Every function's sandbox, and the one way in: ``inside(sandbox)`` swaps its world in.
 
-    The caller serialises: only one sandbox is inside at a time (the runtime's lock).
+    The caller serialises: only one sandbox is inside at a time (it holds ``WORLD_LOCK``).
     """
 
     def __init__(

@@ -188,6 +188,23 @@ def test_a_logger_shared_by_name_writes_to_the_function_that_logs(functions):
         logging.getLogger("shared-service").handlers.clear()
 
 
+def test_a_logger_made_by_another_runtimes_function_writes_to_the_function_that_logs(functions):
+    # two devservers in one process (the end-to-end tests run one per topology): the
+    # logger LogA's module made under the first runtime is the one LogB gets under the second
+    second = Runtime(
+        {name: functions.functions[name] for name in ("LogA", "LogB")},
+        {name: functions.sandboxes[name].environment for name in ("LogA", "LogB")},
+        on_line=lambda _function, _line: None,
+    )
+    functions.load_all()
+    second.load_all()
+    try:
+        assert second.invoke("LogB", {}).logs == ["LogB logging"]
+        assert functions.invoke("LogA", {}).logs == ["LogA logging"]
+    finally:
+        logging.getLogger("shared-service").handlers.clear()
+
+
 @pytest.mark.parametrize(
     ("kind", "error_type"),
     [
