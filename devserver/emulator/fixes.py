@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from typing import Any
 
 _MAX_SHARD_ITERATORS = 1000
@@ -44,54 +45,59 @@ def keep_fifo_groups_in_order() -> None:
     """Make moto's receive forget timed-out in-flight messages first (once per process)."""
     from moto.sqs.models import SQSBackend
 
-    receive = SQSBackend.receive_message
-    if getattr(receive, "_devserver_fixed", False):
-        return
+    def fixed(receive: Callable[..., Any]) -> Callable[..., Any]:
+        def receive_message(self: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+            queue = self.get_queue(queue_name)
+            expired = {message for message in queue.pending_messages if message.visible}
+            queue.pending_messages.difference_update(expired)
+            return receive(self, queue_name, *args, **kwargs)
 
-    def receive_message(self: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> Any:
-        queue = self.get_queue(queue_name)
-        expired = {message for message in queue.pending_messages if message.visible}
-        queue.pending_messages.difference_update(expired)
-        return receive(self, queue_name, *args, **kwargs)
+        return receive_message
 
-    receive_message._devserver_fixed = True  # type: ignore[attr-defined]
-    SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
+    _patch(SQSBackend, "receive_message", fixed)
 
 
 def number_fifo_messages() -> None:
     """Give every FIFO message an increasing ``SequenceNumber`` (once per process)."""
     from moto.sqs.models import SQSBackend
 
-    send = SQSBackend.send_message
-    if getattr(send, "_devserver_fixed", False):
-        return
     # microseconds since the epoch: larger than any number given before a restart
     numbers = itertools.count(time.time_ns() // 1000)
 
-    def send_message(self: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> Any:
-        message = send(self, queue_name, *args, **kwargs)
-        if self.get_queue(queue_name).fifo_queue:
-            message.sequence_number = f"{next(numbers):020d}"
-        return message
+    def fixed(send: Callable[..., Any]) -> Callable[..., Any]:
+        def send_message(self: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+            message = send(self, queue_name, *args, **kwargs)
+            if self.get_queue(queue_name).fifo_queue:
+                message.sequence_number = f"{next(numbers):020d}"
+            return message
 
-    send_message._devserver_fixed = True  # type: ignore[attr-defined]
-    SQSBackend.send_message = send_message  # type: ignore[method-assign]
+        return send_message
+
+    _patch(SQSBackend, "send_message", fixed)
 
 
 def count_or_branches_apart() -> None:
     """Validate each ``$or`` branch of a filter policy as a policy of its own (once)."""
     from moto.sns.models import SNSBackend
 
-    validate = SNSBackend._validate_filter_policy
-    if getattr(validate, "_devserver_fixed", False):
+    def fixed(validate: Callable[..., Any]) -> Callable[..., Any]:
+        def validate_filter_policy(self: SNSBackend, value: Any, scope: str | None) -> None:
+            for alternative in _alternatives(value):
+                validate(self, alternative, scope)
+
+        return validate_filter_policy
+
+    _patch(SNSBackend, "_validate_filter_policy", fixed)
+
+
+def _patch(owner: type, name: str, fix: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
+    """Replace ``owner.name`` by ``fix(original)``, once per process."""
+    original = getattr(owner, name)
+    if getattr(original, "_devserver_fixed", False):
         return
-
-    def validate_filter_policy(self: SNSBackend, value: Any, scope: str | None) -> None:
-        for alternative in _alternatives(value):
-            validate(self, alternative, scope)
-
-    validate_filter_policy._devserver_fixed = True  # type: ignore[attr-defined]
-    SNSBackend._validate_filter_policy = validate_filter_policy  # type: ignore[method-assign]
+    patched = fix(original)
+    patched._devserver_fixed = True  # type: ignore[attr-defined]
+    setattr(owner, name, patched)
 
 
 def _alternatives(policy: Any) -> list[Any]:

@@ -1,17 +1,15 @@
-"""The gateway's HTTP server: keep-alive, one write per response, no Nagle.
+"""The gateway's HTTP server (see ``devserver.serving``): requests in, responses out.
 
-One thread per connection; a request body (plain or chunked) over 10 MB is a 413, as API
-Gateway's payload limit. The console gets a line per request.
+A request body (plain or chunked) over 10 MB is a 413, as API Gateway's payload limit. The
+console gets a line per request.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
+from ..serving import BackgroundServer, QuietHandler
 from .proxy import Gateway
 from .responses import json_error
 
@@ -19,16 +17,8 @@ MAX_REQUEST_BYTES = 10 * 1024 * 1024
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # One write per response (headers and body buffered together, flushed after the
-    # request) and no Nagle: two small writes would wait on the client's delayed ACK.
-    wbufsize = 64 * 1024
-    disable_nagle_algorithm = True
+class _Handler(QuietHandler):
     server: GatewayServer
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
-        """The console prints its own line per request."""
 
     def _body(self) -> bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -95,28 +85,12 @@ for _method in _METHODS:
     setattr(_Handler, f"do_{_method}", _Handler._serve)
 
 
-class GatewayServer(ThreadingHTTPServer):
+class GatewayServer(BackgroundServer):
     """The HTTP server of the gateway (one thread per connection; keep-alive)."""
 
-    daemon_threads = True
-    allow_reuse_address = True
+    thread_name = "gateway"
 
     def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
         super().__init__(address, _Handler)
         self.gateway = gateway
         gateway.port = self.server_address[1]
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Serve in a background thread."""
-        self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.05}, name="gateway", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop accepting requests (requests being served finish)."""
-        self.shutdown()
-        self.server_close()
-        if self._thread is not None:
-            self._thread.join(5)

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from ..console import Console
 from ..mappings import EventSourceMappings
 from ..runtime import Runtime
+from ..serving import BackgroundServer, QuietHandler
 from .event_source_mappings import get_mapping, list_mappings, update_mapping
 from .invoke import invoke
 from .responses import ApiResponse, error, invalid
@@ -69,14 +68,8 @@ class LambdaApi:
         return error(404, "UnknownOperationException", f"{method} {path}: not served locally")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    wbufsize = 64 * 1024
-    disable_nagle_algorithm = True
+class _Handler(QuietHandler):
     server: LambdaApiServer
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
-        """The console prints its own line per request."""
 
     def _serve(self) -> None:
         started = time.monotonic()
@@ -109,36 +102,11 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = _serve
 
 
-class LambdaApiServer(ThreadingHTTPServer):
+class LambdaApiServer(BackgroundServer):
     """The Lambda API on one port (one thread per connection; keep-alive)."""
 
-    daemon_threads = True
-    allow_reuse_address = True
+    thread_name = "lambda-api"
 
     def __init__(self, address: tuple[str, int], api: LambdaApi) -> None:
         super().__init__(address, _Handler)
         self.api = api
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        """``http://HOST:PORT``."""
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> None:
-        """Serve in a background thread."""
-        self._thread = threading.Thread(
-            target=self.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="lambda-api",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop accepting requests (requests being served finish)."""
-        self.shutdown()
-        self.server_close()
-        if self._thread is not None:
-            self._thread.join(5)
