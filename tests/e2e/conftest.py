@@ -12,6 +12,12 @@ from collections.abc import Iterator
 
 import pytest
 
+# At module level: imported while a function runs, the host would get the function's copy.
+import devserver
+from message_store import MessageStore
+from video_tutorials.demo import publish_demo_videos
+from video_tutorials.stack import Stack
+
 TOPOLOGIES = ("Streams", "Queues")
 
 
@@ -24,8 +30,6 @@ class Sites:
 
     def get(self, topology: str):
         if topology not in self.running:
-            import devserver
-
             console = io.StringIO()
             server = devserver.start(
                 console=console,
@@ -40,8 +44,6 @@ class Sites:
             server.console_output = console
             server.topology = topology
             self.running[topology] = server
-            from video_tutorials.demo import publish_demo_videos
-
             bucket = server.physical_name("VideosBucket")
             publish_demo_videos(store_of(server), server.client("s3"), bucket)
             server.wait_idle(timeout=60)
@@ -75,8 +77,6 @@ def site_in_each_topology(request, sites):
 
 def store_of(site):
     """The running system's message store (read it to check what was written)."""
-    from message_store import MessageStore
-
     return MessageStore(
         site.physical_name("MessageStoreTable"), client=site.client("dynamodb"), settle_window=0
     )
@@ -89,8 +89,6 @@ def store(site):
 
 def stack_of(site):
     """The running system as the operator's tools see a deployment (``video_tutorials.stack``)."""
-    from video_tutorials.stack import Stack
-
     return Stack(
         name=f"devserver ({site.topology})",
         resources={r.logical_id: r.physical_id for r in site.resources.by_id.values()},

@@ -17,13 +17,10 @@ It says what it did: each letter's messages (stream/position, type) and the outc
 from __future__ import annotations
 
 import argparse
-import base64
 import json
-import math
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from message_store.delivery import read_batch
@@ -156,31 +153,23 @@ def _stream_records(streams: Any, info: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _lambda_record(raw: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
-    """A DynamoDB Streams API record as Lambda delivers it to a function."""
-    dynamodb = _base64_binaries(dict(raw["dynamodb"]))
-    created = dynamodb.get("ApproximateCreationDateTime")
-    if isinstance(created, datetime):
-        dynamodb["ApproximateCreationDateTime"] = float(math.floor(created.timestamp()))
+    """A DynamoDB Streams API record as a consumer reads it: its keys, image, sequence number
+    (what ``message_store.delivery`` reads of a record Lambda delivers)."""
+    dynamodb = raw["dynamodb"]
     return {
         "eventID": raw["eventID"],
         "eventName": raw["eventName"],
         "eventVersion": "1.1",
         "eventSource": "aws:dynamodb",
         "awsRegion": region,
-        "dynamodb": dynamodb,
+        "dynamodb": {
+            "Keys": dynamodb["Keys"],
+            "NewImage": dynamodb.get("NewImage", {}),
+            "SequenceNumber": dynamodb["SequenceNumber"],
+            "StreamViewType": dynamodb.get("StreamViewType", "NEW_IMAGE"),
+        },
         "eventSourceARN": stream_arn,
     }
-
-
-def _base64_binaries(value: Any) -> Any:
-    """boto3 decodes binary attributes to bytes; Lambda's events carry them as base64."""
-    if isinstance(value, bytes | bytearray):
-        return base64.b64encode(value).decode()
-    if isinstance(value, dict):
-        return {key: _base64_binaries(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_base64_binaries(item) for item in value]
-    return value
 
 
 def _invoke(lambda_client: Any, function: str, event: dict[str, Any]) -> str | None:
