@@ -8,6 +8,7 @@ takes ``site`` (the template's default, ``Streams``).
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +20,7 @@ from video_tutorials.demo import publish_demo_videos
 from video_tutorials.stack import Stack
 
 TOPOLOGIES = ("Streams", "Queues")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 class Sites:
@@ -113,3 +115,39 @@ def the_mail_to(site, email: str):
         + console_of(site)
     )
     return mails[0]
+
+
+# -- a real browser: Debian's Chromium driven by playwright ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        yield page
+    finally:
+        context.close()
