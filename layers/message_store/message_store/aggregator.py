@@ -6,6 +6,9 @@ a duplicate and is skipped; a message beyond it + 1 reveals a gap, which is fill
 the stream from the store (the store is the truth, records only notify). Each touched item
 is then written once, on the condition that nobody wrote it since it was loaded.
 
+An item keyed by something else than its stream's id (a trace id, the viewer of a viewing)
+holds only some of the stream's messages: its gaps are not filled, only duplicates skipped.
+
 A message that breaks its contract — delivered, or read to fill a gap — is skipped and
 recorded (``ConsumerRuntime.skip``), never applied. Any other failure at a message stops the
 batch there: what the messages before it changed is saved, and it and the rest are retried.
@@ -60,14 +63,10 @@ class Aggregator(Generic[S]):
         *,
         key_of: Callable[[StoredMessage], str | None] = item_key_by_stream_id,
         views: Callable[..., ViewRepository[S]] | None = None,
-        fill_gaps: bool = True,
     ) -> None:
         self.name = name
         self.projection = projection
         self.key_of = key_of
-        #: whether an item is built from whole streams (a gap is read from the store), or
-        #: from single messages of them (items keyed by trace id, say: nothing to fill)
-        self.fill_gaps = fill_gaps
         #: the view repository on a table name (what ``rebuild`` and tools open)
         self.views = views
         self.declaration = Declaration.of(name, projection.contracts)
@@ -212,7 +211,9 @@ class BoundAggregator(ConsumerRuntime, Generic[S]):
         if message.position <= last:
             return item  # a redelivery: already applied
         state = item.state
-        if message.position > last + 1 and self.aggregator.fill_gaps:
+        # A gap is read from the store only for the stream's own item (keyed by its id): an
+        # item keyed otherwise (a trace, the user in a viewing) holds some of its messages.
+        if message.position > last + 1 and item.key == id_of(stream):
             for missing in self._gap(stream, last, message.position):
                 state = self._apply(state, missing)
         self.log.message_context(message)

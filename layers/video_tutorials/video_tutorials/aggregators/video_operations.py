@@ -2,7 +2,7 @@
 
 Reads ``videoPublishing`` (named or rejected, described or rejected). Each event follows
 its command, so its trace id is the operation's (the request that wrote the command). An
-item is one event, not a whole stream: there is no gap to fill.
+item is one event, not a whole stream: the runtime fills no gap for it.
 """
 
 from __future__ import annotations
@@ -70,5 +70,4 @@ video_operations_aggregator: Aggregator[VideoOperation] = Aggregator(
     video_operations_projection,
     key_of=trace_of,
     views=VideoOperationsViews,
-    fill_gaps=False,
 )
