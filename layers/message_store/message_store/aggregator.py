@@ -199,9 +199,7 @@ class BoundAggregator(ConsumerRuntime, Generic[S]):
             return
         key = self._key(message)
         if key is None:
-            if self.declaration.accepts(message):  # one it reads, but for no item at all
-                self.skip(message, InvalidMessageError("it names no view item to apply it to"))
-            return  # not declared: another consumer's business
+            return  # for no item of this view (another category, an anonymous viewing …)
         item = after.get(key) or before.get(key) or self._initial(key)
         after[key] = self._fold(item, message)
 

@@ -7,7 +7,7 @@ item is one event, not a whole stream: the runtime fills no gap for it.
 
 from __future__ import annotations
 
-from message_store import Contract, InvalidMessageError, Projection, StoredMessage
+from message_store import Contract, Projection, StoredMessage
 from message_store.aggregator import Aggregator
 
 from ..contracts.video_publishing import (
@@ -29,9 +29,7 @@ def trace_of(message: StoredMessage) -> str | None:
 def _operation(
     event: Contract, kind: str, succeeded: bool, value: str, reason: str | None = None
 ) -> VideoOperation:
-    trace_id = event.message.metadata.trace_id
-    if not trace_id:
-        raise InvalidMessageError(f"{event.type} has no trace id: no operation to tell")
+    trace_id = event.message.metadata.trace_id or ""
     video_id = getattr(event, "video_id", "")
     position = event.message.position
     return VideoOperation(trace_id, video_id, kind, succeeded, value, reason, position)
