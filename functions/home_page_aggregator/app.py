@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from message_store import MessageStore
+from message_store.progress import ConsumerProgressTable
 from message_store.skips import SkippedMessagesTable
 from video_tutorials.aggregators.home_page import home_page_aggregator
 from video_tutorials.settings import HomePageAggregatorSettings
@@ -18,6 +19,7 @@ consumer = home_page_aggregator.bind(
     store=MessageStore(settings.message_store_table),
     logger=logger,
     skips=SkippedMessagesTable(settings.skipped_messages_table),
+    progress=ConsumerProgressTable(settings.consumer_progress_table),
 )
 
 

@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from message_store import MessageStore
+from message_store.progress import ConsumerProgressTable
 from message_store.skips import SkippedMessagesTable
 from video_tutorials.components.identity import Dependencies, identity_component
 from video_tutorials.settings import IdentityComponentSettings
@@ -16,6 +17,7 @@ consumer = identity_component.bind(
     Dependencies(MessageStore(settings.message_store_table), settings.site_url, logger),
     logger=logger,
     skips=SkippedMessagesTable(settings.skipped_messages_table),
+    progress=ConsumerProgressTable(settings.consumer_progress_table),
 )
 
 

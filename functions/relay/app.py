@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from message_store.progress import ConsumerProgressTable
 from message_store.relay import Relay
 from message_store.skips import SkippedMessagesTable
 from video_tutorials.consumers import relay_declaration
@@ -17,6 +18,7 @@ consumer = Relay(
     relay_declaration(),
     logger=logger,
     skips=SkippedMessagesTable(settings.skipped_messages_table),
+    progress=ConsumerProgressTable(settings.consumer_progress_table),
 )
 
 

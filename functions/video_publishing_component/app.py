@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from message_store import MessageStore
+from message_store.progress import ConsumerProgressTable
 from message_store.skips import SkippedMessagesTable
 from video_tutorials.components.video_publishing import Dependencies, video_publishing_component
 from video_tutorials.settings import VideoPublishingComponentSettings
@@ -19,6 +20,7 @@ consumer = video_publishing_component.bind(
     ),
     logger=logger,
     skips=SkippedMessagesTable(settings.skipped_messages_table),
+    progress=ConsumerProgressTable(settings.consumer_progress_table),
 )
 
 

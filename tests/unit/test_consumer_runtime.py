@@ -200,3 +200,55 @@ def test_the_declaration_is_the_handlers_keys():
     assert component.bind("deps", logger=CorrelationLogger()).describe() == (
         "c reads thing: Happened, Other; reply: Replied (origin thing)"
     )
+
+
+class Progress:
+    def __init__(self):
+        self.recorded = []
+
+    def record(self, consumer, message):
+        self.recorded.append((consumer, message.stream_name, message.position))
+
+
+def test_how_far_a_consumer_read_is_recorded_at_most_once_a_second(streams):
+    from message_store.progress import ThrottledProgress
+
+    now = [0.0]
+    recorder = Progress()
+    component = Component("c", {Happened: Recorder()}).bind(
+        "deps", logger=CorrelationLogger(), progress=recorder
+    )
+    component.progress = ThrottledProgress(recorder, clock=lambda: now[0])
+
+    component.handle_event(event_in("streams", [streams.add("thing-1", "Happened")]))
+    component.handle_event(event_in("streams", [streams.add("thing-1", "Happened")]))
+    now[0] = 1.5
+    component.handle_event(event_in("streams", [streams.add("thing-1", "Other")]))
+
+    assert recorder.recorded == [("c", "thing-1", 0), ("c", "thing-1", 2)]
+
+
+def test_a_batch_that_stops_records_the_last_message_done_before_it(streams):
+    recorder = Progress()
+    component = Component("c", {Happened: Recorder(fail_at=2)}).bind(
+        "deps", logger=CorrelationLogger(), progress=recorder
+    )
+
+    component.handle_event(
+        event_in("streams", [streams.add("thing-1", "Happened") for _ in range(4)])
+    )
+
+    assert recorder.recorded == [("c", "thing-1", 1)]
+
+
+def test_progress_that_cannot_be_recorded_fails_nothing(streams):
+    class Broken:
+        def record(self, consumer, message):
+            raise ConnectionError("the progress table is unreachable")
+
+    component = Component("c", {Happened: Recorder()}).bind(
+        "deps", logger=CorrelationLogger(), progress=Broken()
+    )
+
+    event = event_in("streams", [streams.add("thing-1", "Happened")])
+    assert component.handle_event(event) == {"batchItemFailures": []}

@@ -25,6 +25,7 @@ from .declaration import Declaration
 from .delivery import BatchResponse, Delivery, read_batch
 from .errors import InvalidMessageError
 from .message import StoredMessage
+from .progress import ProgressRecorder
 from .projection import Projection
 from .skips import SkipRecorder
 from .stream_name import category as category_of
@@ -69,7 +70,11 @@ class Aggregator(Generic[S]):
         self.key_of = key_of
         #: the view repository on a table name (what ``rebuild`` and tools open)
         self.views = views
-        self.declaration = Declaration.of(name, projection.contracts)
+        self.declaration = (
+            Declaration.everything(name)
+            if projection.every_message is not None
+            else Declaration.of(name, projection.contracts)
+        )
 
     def bind(
         self,
@@ -79,6 +84,7 @@ class Aggregator(Generic[S]):
         logger: Any = None,
         skips: SkipRecorder | None = None,
         metrics: Metrics | None = None,
+        progress: ProgressRecorder | None = None,
         attempts: int = 3,
     ) -> BoundAggregator[S]:
         """The aggregator ready to fold batches into ``views``, filling gaps from ``store``."""
@@ -89,6 +95,7 @@ class Aggregator(Generic[S]):
             logger=logger,
             skips=skips,
             metrics=metrics,
+            progress=progress,
             attempts=attempts,
         )
 
@@ -113,15 +120,19 @@ class BoundAggregator(ConsumerRuntime, Generic[S]):
         logger: Any = None,
         skips: SkipRecorder | None = None,
         metrics: Metrics | None = None,
+        progress: ProgressRecorder | None = None,
         attempts: int = 3,
     ) -> None:
-        super().__init__(aggregator.declaration, logger=logger, skips=skips, metrics=metrics)
+        super().__init__(
+            aggregator.declaration, logger=logger, skips=skips, metrics=metrics, progress=progress
+        )
         self.aggregator = aggregator
         self.projection = aggregator.projection
         self.views = views
         self.store = store
         self.attempts = attempts
         self._categories = frozenset(aggregator.declaration.categories)
+        self._every_category = aggregator.declaration.reads_everything
 
     def handle_event(self, event: Mapping[str, Any]) -> BatchResponse:
         """Handle a DynamoDB Streams or SQS batch; the Lambda handler returns what this returns."""
@@ -134,6 +145,7 @@ class BoundAggregator(ConsumerRuntime, Generic[S]):
             return self.failed(batch.deliveries[0], batch, exc)
         if stop is not None:
             return self.failed(stop.delivery, batch, stop.error)
+        self.finished(batch)
         return batch.succeeded()
 
     def apply(self, messages: Iterable[StoredMessage]) -> None:
@@ -180,7 +192,9 @@ class BoundAggregator(ConsumerRuntime, Generic[S]):
     def _key(self, message: StoredMessage | None) -> str | None:
         # Any message of a category it reads notifies the stream moved (a type it does not
         # handle changes no state but lets a gap before it be filled); others are ignored.
-        if message is None or category_of(message.stream_name) not in self._categories:
+        if message is None:
+            return None
+        if not self._every_category and category_of(message.stream_name) not in self._categories:
             return None
         return self.aggregator.key_of(message)
 
@@ -232,8 +246,7 @@ class BoundAggregator(ConsumerRuntime, Generic[S]):
     def _apply(self, state: S, message: StoredMessage) -> S:
         """The state after one message; one that breaks its contract is skipped, recorded."""
         try:
-            typed = self.projection.parse(message)
-            return state if typed is None else self.projection.apply_typed(state, typed)
+            return self.projection.step(state, message)
         except InvalidMessageError as exc:
             self.skip(message, exc)
             return state

@@ -30,10 +30,13 @@ def client(
 
     ``attempts`` is the SDK's attempts in all, the first included (1: no SDK retry, the
     caller retries itself). ``credentials`` (key id, secret) replace the default chain's
-    (tools use the emulator's placeholder pair).
+    (tools use the emulator's placeholder pair). Without ``endpoint_url``, the endpoint is
+    ``AWS_ENDPOINT_URL`` (``AWS_ENDPOINT_URL_LAMBDA`` for Lambda, when set).
     """
     settings = message_store_settings()
     endpoint = endpoint_url or settings.aws_endpoint_url
+    if service == "lambda" and not endpoint_url and settings.aws_endpoint_url_lambda:
+        endpoint = settings.aws_endpoint_url_lambda
     region_name = region or settings.aws_region
     key = (service, endpoint, region_name, attempts, connect_timeout, read_timeout, credentials)
     existing = _clients.get(key)

@@ -25,6 +25,7 @@ from .declaration import Declaration, Reads, as_reads
 from .delivery import Batch, BatchResponse, Delivery, read_batch
 from .errors import InvalidMessageError
 from .message import Message, StoredMessage
+from .progress import ProgressRecorder, ThrottledProgress
 from .skips import NoSkipRecorder, SkippedMessage, SkipRecorder
 
 D = TypeVar("D")
@@ -94,12 +95,14 @@ class ConsumerRuntime:
         logger: Any = None,
         skips: SkipRecorder | None = None,
         metrics: Metrics | None = None,
+        progress: ProgressRecorder | None = None,
     ) -> None:
         self.declaration = declaration
         self.name = declaration.name
         self.log = Logging(logger or default_logger())
         self.skips: SkipRecorder = skips or NoSkipRecorder()
         self.metrics: Metrics = metrics or NoMetrics()
+        self.progress = ThrottledProgress(progress) if progress is not None else None
 
     def describe(self) -> str:
         """What this consumer reads, in one line (the devserver's banner shows it)."""
@@ -138,6 +141,23 @@ class ConsumerRuntime:
         self.metrics.add_metric(name=INVALID_MESSAGES, unit="Count", value=1)
         self.skips.record(skip)
 
+    def finished(self, batch: Batch, before: int | None = None) -> None:
+        """Record how far this consumer has read: the last message of ``batch`` done
+        (before the record at index ``before``, when the batch stopped there)."""
+        if self.progress is None:
+            return
+        done = [
+            d.message
+            for d in batch.deliveries
+            if d.message is not None and (before is None or d.index < before)
+        ]
+        if not done:
+            return
+        try:
+            self.progress.finished(self.name, done[-1])
+        except Exception:  # how far it read is for operators: never worth failing a batch
+            self.log.warning("could not record the consumer's progress", exc_info=True)
+
     def failed(self, delivery: Delivery, batch: Batch, error: Exception) -> BatchResponse:
         """Log a failure that a retry may cure; fail this record and the rest of the batch."""
         failed = len(batch.item_ids) - delivery.index
@@ -154,6 +174,7 @@ class ConsumerRuntime:
             },
         )
         self.metrics.add_metric(name=FAILED_MESSAGES, unit="Count", value=failed)
+        self.finished(batch, before=delivery.index)
         return batch.failures_from(delivery.index)
 
 
@@ -180,9 +201,17 @@ class Component(Generic[D]):
         logger: Any = None,
         skips: SkipRecorder | None = None,
         metrics: Metrics | None = None,
+        progress: ProgressRecorder | None = None,
     ) -> BoundComponent[D]:
         """The component ready to handle batches with ``dependencies``."""
-        return BoundComponent(self, dependencies, logger=logger, skips=skips, metrics=metrics)
+        return BoundComponent(
+            self,
+            dependencies,
+            logger=logger,
+            skips=skips,
+            metrics=metrics,
+            progress=progress,
+        )
 
 
 class BoundComponent(ConsumerRuntime, Generic[D]):
@@ -196,8 +225,11 @@ class BoundComponent(ConsumerRuntime, Generic[D]):
         logger: Any = None,
         skips: SkipRecorder | None = None,
         metrics: Metrics | None = None,
+        progress: ProgressRecorder | None = None,
     ) -> None:
-        super().__init__(component.declaration, logger=logger, skips=skips, metrics=metrics)
+        super().__init__(
+            component.declaration, logger=logger, skips=skips, metrics=metrics, progress=progress
+        )
         self.component = component
         self.dependencies = dependencies
 
@@ -212,6 +244,7 @@ class BoundComponent(ConsumerRuntime, Generic[D]):
                     self.handle(delivery.message)
             except Exception as exc:
                 return self.failed(delivery, batch, exc)
+        self.finished(batch)
         return batch.succeeded()
 
     def handle_messages(self, messages: Iterable[StoredMessage]) -> None:

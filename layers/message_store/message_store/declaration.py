@@ -101,10 +101,20 @@ class Subscription:
 
 @dataclass(frozen=True)
 class Declaration:
-    """Everything one consumer reads, grouped by category (and origin)."""
+    """Everything one consumer reads, grouped by category (and origin).
+
+    ``reads_everything``: every message of every category (an index of all streams), with no
+    subscriptions listed.
+    """
 
     name: str
     subscriptions: tuple[Subscription, ...]
+    reads_everything: bool = False
+
+    @classmethod
+    def everything(cls, name: str) -> Declaration:
+        """The declaration of a consumer of every message of every category."""
+        return cls(name, (), reads_everything=True)
 
     @classmethod
     def of(cls, name: str, reads: Iterable[type[Contract] | Reads]) -> Declaration:
@@ -136,6 +146,8 @@ class Declaration:
         that, one pattern of every category and every type, a superset the runtime narrows
         (it delivers only what the declaration reads).
         """
+        if self.reads_everything:
+            return [{"eventName": ["INSERT"]}]
         if len(self.subscriptions) <= MAX_STREAM_FILTERS:
             return [s.stream_filter() for s in self.subscriptions]
         types = list(dict.fromkeys(t for s in self.subscriptions for t in s.types))
@@ -144,6 +156,8 @@ class Declaration:
 
     def queue_filter_policy(self) -> dict[str, Any]:
         """The SNS subscription's filter policy (``$or`` of the subscriptions when several)."""
+        if self.reads_everything:
+            return {}
         policies = [s.queue_filter() for s in self.subscriptions]
         return policies[0] if len(policies) == 1 else {"$or": policies}
 
@@ -151,6 +165,8 @@ class Declaration:
         """Whether this consumer reads ``message`` (its category, type and origin)."""
         if message.stream_name is None:
             return False
+        if self.reads_everything:
+            return True
         category = category_of(message.stream_name)
         return any(
             subscription.category == category
@@ -161,6 +177,8 @@ class Declaration:
 
     def describe(self) -> str:
         """One line: ``viewing: VideoViewed; videoPublishing: VideoPublished, VideoNamed``."""
+        if self.reads_everything:
+            return "every message of every category"
         return "; ".join(s.describe() for s in self.subscriptions)
 
     def to_json(self) -> str:
@@ -168,6 +186,7 @@ class Declaration:
         return json.dumps(
             {
                 "name": self.name,
+                "everything": self.reads_everything,
                 "reads": [
                     {"category": s.category, "types": list(s.types), "origin": s.origin_category}
                     for s in self.subscriptions
@@ -180,6 +199,8 @@ def union(declarations: Iterable[Declaration], name: str = "all") -> Declaration
     """One declaration reading what any of ``declarations`` reads (the relay's)."""
     grouped: dict[str, list[str]] = {}
     for declaration in declarations:
+        if declaration.reads_everything:
+            return Declaration.everything(name)
         for subscription in declaration.subscriptions:
             types = grouped.setdefault(subscription.category, [])
             types.extend(t for t in subscription.types if t not in types)

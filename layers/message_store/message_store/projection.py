@@ -4,7 +4,9 @@ Handlers are keyed by contract class and receive the typed message::
 
     balance = Projection(initial=lambda: 0, handlers={Deposited: lambda n, d: n + d.amount})
 
-A message of a type the projection has no handler for leaves the state as it is.
+A message of a type the projection has no handler for leaves the state as it is. A
+projection of *every* message, whatever its type (an index of all streams), gives
+``every_message`` instead, which receives the stored message itself.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from .contract import Contract
 from .errors import InvalidMessageError, ProjectionError
-from .message import Message
+from .message import Message, StoredMessage
 from .stream_name import category as category_of
 
 S = TypeVar("S")
@@ -31,6 +33,7 @@ class Projection(Generic[S]):
 
     initial: Callable[[], S]
     handlers: Mapping[type[Contract], Callable[[S, Any], S]] = field(default_factory=dict)
+    every_message: Callable[[S, StoredMessage], S] | None = None
 
     @cached_property
     def _by_type(self) -> dict[str, list[type[Contract]]]:
@@ -67,9 +70,19 @@ class Projection(Generic[S]):
         """The state after one typed message (a handler may raise ``InvalidMessageError``)."""
         return self.handlers[type(typed)](state, typed)
 
+    def step(self, state: S, message: StoredMessage) -> S:
+        """The state after one stored message; ``InvalidMessageError`` when it breaks its
+        contract (what a consumer skips)."""
+        if self.every_message is not None:
+            return self.every_message(state, message)
+        typed = self.parse(message)
+        return state if typed is None else self.apply_typed(state, typed)
+
     def apply(self, state: S, message: Message) -> S:
         """The state after one message (``ProjectionError`` when it breaks its contract)."""
         try:
+            if self.every_message is not None and isinstance(message, StoredMessage):
+                return self.every_message(state, message)
             typed = self.parse(message)
             return state if typed is None else self.apply_typed(state, typed)
         except InvalidMessageError as exc:

@@ -33,6 +33,7 @@ from .declaration import (
 from .delivery import BatchResponse, Delivery, read_batch
 from .errors import MessageStoreUnavailableError
 from .message import StoredMessage
+from .progress import ProgressRecorder
 from .skips import SkipRecorder
 from .stream_name import category as category_of
 
@@ -100,8 +101,11 @@ class Relay(ConsumerRuntime):
         logger: Any = None,
         skips: SkipRecorder | None = None,
         metrics: Metrics | None = None,
+        progress: ProgressRecorder | None = None,
     ) -> None:
-        super().__init__(declaration, logger=logger, skips=skips, metrics=metrics)
+        super().__init__(
+            declaration, logger=logger, skips=skips, metrics=metrics, progress=progress
+        )
         self.topic_arn = topic_arn
         self._client = client
 
@@ -134,6 +138,7 @@ class Relay(ConsumerRuntime):
         failed = self._publish_all(pending)
         if failed is not None:
             return self.failed(failed[0], batch, failed[1])
+        self.finished(batch)
         return batch.succeeded()
 
     def _publish_all(

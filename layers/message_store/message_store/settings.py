@@ -40,6 +40,8 @@ class MessageStoreSettings(EnvironmentSettings):
     """
 
     aws_endpoint_url: str | None = Field(default=None)
+    #: the Lambda API's own endpoint, when it is not ``AWS_ENDPOINT_URL``'s (the devserver's)
+    aws_endpoint_url_lambda: str | None = Field(default=None)
     aws_region: str = Field(
         default="us-east-1", validation_alias=AliasChoices("aws_region", "aws_default_region")
     )

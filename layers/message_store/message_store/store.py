@@ -14,7 +14,7 @@ import threading
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any, TypeVar
@@ -301,6 +301,69 @@ class MessageStore:
         ]
         merged = heapq.merge(*partitions, key=lambda item: item["globalPosition"]["S"])
         return [message_from_item(item) for item in islice(merged, max_messages)]
+
+    def read_latest(
+        self,
+        categories: Iterable[str],
+        before_global_position: str | None = None,
+        max_messages: int = 50,
+    ) -> list[StoredMessage]:
+        """The newest messages of ``categories`` (newest first), before a cursor.
+
+        For operators' pages ("every message, newest first"): the categories' index
+        partitions read backwards and merged. No settle window: what is shown is what is
+        there now. Pass the last message's ``global_position`` as the next cursor.
+        """
+        _validate_int("max_messages", max_messages, minimum=1)
+        before = before_global_position
+        if before is not None and not gp.is_global_position(before):
+            raise InvalidArgumentError(
+                f"before_global_position {before!r} is not a global position"
+            )
+        partitions = []
+        for category in categories:
+            validate_category(category)
+            for n in range(self.category_partitions):
+                values: dict[str, Any] = {":k": {"S": f"{category}#{n}"}}
+                condition = "categoryPartition = :k"
+                if before is not None:
+                    condition += " AND globalPosition < :before"
+                    values[":before"] = {"S": before}
+                partitions.append(
+                    self._query(
+                        IndexName=CATEGORY_INDEX,
+                        KeyConditionExpression=condition,
+                        ExpressionAttributeValues=values,
+                        ScanIndexForward=False,
+                        Limit=min(MAX_PAGE, max_messages),
+                    )
+                )
+        merged = heapq.merge(
+            *partitions, key=lambda item: item["globalPosition"]["S"], reverse=True
+        )
+        return [message_from_item(item) for item in islice(merged, max_messages)]
+
+    def scan(self, segment: int = 0, segments: int = 1) -> Iterator[StoredMessage]:
+        """Every message of the table, one segment of a parallel scan; each stream's messages
+        in position order. For rebuilding a view of every category (order across streams
+        does not matter to it)."""
+        _validate_int("segments", segments, minimum=1)
+        _validate_int("segment", segment, minimum=0)
+        if segment >= segments:
+            raise InvalidArgumentError(f"segment {segment} is not below segments {segments}")
+        request: dict[str, Any] = {"TableName": self.table_name, "ConsistentRead": True}
+        if segments > 1:
+            request.update(Segment=segment, TotalSegments=segments)
+        while True:
+            try:
+                response = self.client.scan(**request)
+            except Exception as exc:
+                raise _unavailable("scan", exc) from exc
+            for item in response.get("Items", ()):
+                yield message_from_item(item)
+            if not response.get("LastEvaluatedKey"):
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def read_trace(self, trace_id: str, max_messages: int = 1000) -> list[StoredMessage]:
         """Every message of one trace (request), in global order, from the trace index."""

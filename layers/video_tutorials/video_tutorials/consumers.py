@@ -76,6 +76,13 @@ def view_table_id(aggregator: Aggregator) -> str:
     return f"{_pascal(aggregator.name)}ViewTable"
 
 
+def view_table_ids(aggregator: Aggregator) -> tuple[str, ...]:
+    """Every table of an aggregator's view: its own, and those its views class names (in the
+    order its constructor takes them)."""
+    extra = getattr(aggregator.views, "EXTRA_TABLES", ())
+    return (view_table_id(aggregator), *extra)
+
+
 def queue_mapping_id(consumer: Consumer) -> str:
     """Its SQS event source mapping (``Queues`` topology)."""
     return f"{base_id(consumer)}QueueMapping"

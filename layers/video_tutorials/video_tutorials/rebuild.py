@@ -29,7 +29,7 @@ from message_store.aggregator import Aggregator
 from message_store.skips import SkippedMessagesTable, SkipRecorder
 
 from . import stack as stacks
-from .consumers import aggregators, function_id, view_table_id
+from .consumers import aggregators, function_id, view_table_ids
 from .mappings import MappingSwitch
 
 BATCH = 100
@@ -73,6 +73,14 @@ def rebuild(
     with pause() if pause is not None else _nothing():
         paused_at = clock()
         result.deleted = views.clear()
+        if aggregator.declaration.reads_everything:
+            # no category list to replay: the whole table, each stream in order
+            result.replayed["*"] = 0
+            for batch in _batches(store.scan()):
+                bound.apply(batch)
+                result.replayed["*"] += len(batch)
+                if progress is not None:
+                    progress("every category", result.replayed["*"])
         for category in aggregator.declaration.categories:
             result.replayed[category] = 0
             for batch in _replay(store, category, paused_at, clock, sleep):
@@ -102,6 +110,17 @@ def _replay(
         if wait <= 0:
             return
         sleep(min(wait, 1.0))
+
+
+def _batches(messages: Iterator[Any]) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for message in messages:
+        batch.append(message)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 @contextlib.contextmanager
@@ -148,7 +167,9 @@ def main(argv: list[str] | None = None) -> None:
     result = rebuild(
         aggregator,
         MessageStore(stack.physical_id("MessageStoreTable"), client=dynamodb),
-        aggregator.views(stack.physical_id(view_table_id(aggregator)), client=dynamodb),
+        aggregator.views(
+            *(stack.physical_id(table) for table in view_table_ids(aggregator)), client=dynamodb
+        ),
         pause=pause,
         skips=SkippedMessagesTable(stack.physical_id("SkippedMessagesTable"), client=dynamodb),
         progress=progress,

@@ -30,6 +30,15 @@ class ApplicationSettings(FunctionSettings):
     session_secret: SecretStr | None = None
     session_secret_arn: str | None = None
     max_body_bytes: int = Field(default=16 * 1024, ge=1024)
+    #: comma-separated addresses (the template's ``AdminEmails``); empty: nobody is an admin
+    admin_emails: str = ""
+
+    @property
+    def admins(self) -> frozenset[str]:
+        """The admins' addresses, trimmed and lower-cased."""
+        return frozenset(
+            email.strip().lower() for email in self.admin_emails.split(",") if email.strip()
+        )
 
 
 class HomeSettings(ApplicationSettings):
@@ -42,6 +51,18 @@ class CreatorsPortalSettings(ApplicationSettings):
     videos_bucket: str = Field(min_length=3)
 
 
+class AdminSettings(ApplicationSettings):
+    """The admin application: what it reads, the consumers' resources."""
+
+    admin_users_view_table: str = Field(min_length=1)
+    admin_streams_view_table: str = Field(min_length=1)
+    admin_categories_view_table: str = Field(min_length=1)
+    skipped_messages_table: str = Field(min_length=1)
+    consumer_progress_table: str = Field(min_length=1)
+    #: ``{logicalId: physicalId}`` of the consumers' queues and functions (JSON)
+    consumer_resources: str = "{}"
+
+
 class RegisterUsersSettings(ApplicationSettings):
     user_credentials_view_table: str = Field(min_length=1)
 
@@ -51,9 +72,10 @@ class AuthenticateSettings(ApplicationSettings):
 
 
 class ConsumerSettings(FunctionSettings):
-    """A consumer: where it records the messages it skips as invalid."""
+    """A consumer: where it records the messages it skips as invalid, and how far it read."""
 
     skipped_messages_table: str = Field(min_length=1)
+    consumer_progress_table: str = Field(min_length=1)
 
 
 class IdentityComponentSettings(ConsumerSettings):
@@ -82,6 +104,15 @@ class CreatorsVideosAggregatorSettings(ConsumerSettings):
 
 class VideoOperationsAggregatorSettings(ConsumerSettings):
     video_operations_view_table: str = Field(min_length=1)
+
+
+class AdminUsersAggregatorSettings(ConsumerSettings):
+    admin_users_view_table: str = Field(min_length=1)
+
+
+class AdminStreamsAggregatorSettings(ConsumerSettings):
+    admin_streams_view_table: str = Field(min_length=1)
+    admin_categories_view_table: str = Field(min_length=1)
 
 
 class RelaySettings(ConsumerSettings):
