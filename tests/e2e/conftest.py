@@ -20,6 +20,8 @@ from video_tutorials.demo import publish_demo_videos
 from video_tutorials.stack import Stack
 
 TOPOLOGIES = ("Streams", "Queues")
+#: the site's one admin (``AdminEmails``); only the admin journey registers this address
+ADMIN_EMAIL = "admin@video-tutorials.example"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -41,7 +43,7 @@ class Sites:
                 lambda_port=0,
                 reset=True,
                 poll_interval=0.1,
-                parameter_overrides={"ConsumerDelivery": topology},
+                parameter_overrides={"ConsumerDelivery": topology, "AdminEmails": ADMIN_EMAIL},
             )
             server.console_output = console
             server.topology = topology

@@ -73,3 +73,35 @@ def video_operations(store, video_operations_views, logger, skips):
     return video_operations_aggregator.bind(
         views=video_operations_views, store=store, logger=logger, skips=skips
     )
+
+
+@pytest.fixture
+def admin_users_views(tables):
+    from video_tutorials.views.admin_users import AdminUsersViews
+
+    return AdminUsersViews(tables["AdminUsersViewTable"])
+
+
+@pytest.fixture
+def admin_users(store, admin_users_views, logger, skips):
+    from video_tutorials.aggregators.admin_users import admin_users_aggregator
+
+    return admin_users_aggregator.bind(
+        views=admin_users_views, store=store, logger=logger, skips=skips
+    )
+
+
+@pytest.fixture
+def admin_streams_views(tables):
+    from video_tutorials.views.admin_streams import AdminStreamsViews
+
+    return AdminStreamsViews(tables["AdminStreamsViewTable"], tables["AdminCategoriesViewTable"])
+
+
+@pytest.fixture
+def admin_streams(store, admin_streams_views, logger, skips):
+    from video_tutorials.aggregators.admin_streams import admin_streams_aggregator
+
+    return admin_streams_aggregator.bind(
+        views=admin_streams_views, store=store, logger=logger, skips=skips
+    )

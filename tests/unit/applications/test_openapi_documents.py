@@ -25,6 +25,20 @@ EXPECTED_OPERATIONS = {
         "/creators-portal/videos/{videoId}/describe": {"post"},
         "/creators-portal/video-operations/{traceId}": {"get"},
     },
+    "admin": {
+        "/admin": {"get"},
+        "/admin/users": {"get"},
+        "/admin/users/{userId}": {"get"},
+        "/admin/messages": {"get"},
+        "/admin/messages/{messageId}": {"get"},
+        "/admin/correlated-messages/{traceId}": {"get"},
+        "/admin/streams": {"get"},
+        "/admin/streams/{streamName}": {"get"},
+        "/admin/categories": {"get"},
+        "/admin/categories/{category}": {"get"},
+        "/admin/consumers": {"get"},
+        "/admin/consumers/{name}/redrive": {"post"},
+    },
 }
 
 

@@ -11,14 +11,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 from message_store import MessageStore
+from message_store.progress import ConsumerProgressTable
+from message_store.skips import SkippedMessagesTable
 from webglue import SessionCookies, SessionSecret, SessionSigner, WebApp, WebConfig
 
+from ..dead_letters import DeadLetters
+from ..stack import Stack
 from ..storage import VideoStorage
+from ..views.admin_streams import AdminStreamsViews
+from ..views.admin_users import AdminUsersViews
 from ..views.creators_videos import CreatorsVideosViews
 from ..views.home_page import HomePageViews
 from ..views.user_credentials import UserCredentialsViews
 from ..views.video_operations import VideoOperationsViews
-from . import authenticate, creators_portal, home, register_users
+from . import admin, authenticate, creators_portal, home, register_users
 from .pages import Pages
 from .site import Site
 
@@ -60,12 +66,25 @@ def _creators_portal() -> WebApp:
     )
 
 
+def _admin() -> WebApp:
+    return admin.create_app(
+        _site(),
+        messages=MessageStore(_TABLE),
+        users=AdminUsersViews(_TABLE),
+        streams=AdminStreamsViews(_TABLE, _TABLE),
+        skipped=SkippedMessagesTable(_TABLE),
+        progress=ConsumerProgressTable(_TABLE),
+        dead_letters=DeadLetters(Stack("documentation-only")),
+    )
+
+
 #: Each application by the name of its function's folder.
 APPLICATIONS: dict[str, Callable[[], WebApp]] = {
     "home": _home,
     "register_users": _register_users,
     "authenticate": _authenticate,
     "creators_portal": _creators_portal,
+    "admin": _admin,
 }
 
 

@@ -36,11 +36,19 @@ class Pages:
     Every template gets ``request``, ``url`` (a local path with the base path in front),
     ``user`` (the session, or ``None``), ``site_name``, ``active`` (the navigation entry) and
     ``pending`` (the user's own change is not in the view yet: the page says so and
-    refreshes itself).
+    refreshes itself) and ``is_admin`` (the user's email is one of ``admins``: the navigation
+    links the admin pages).
     """
 
-    def __init__(self, environment: Environment | None = None) -> None:
+    def __init__(
+        self, environment: Environment | None = None, admins: frozenset[str] = frozenset()
+    ) -> None:
         self._environment = environment
+        self.admins = admins
+
+    def is_admin(self, user: Any) -> bool:
+        """Whether ``user`` (a session, or ``None``) is one of the site's admins."""
+        return user is not None and user.email.strip().lower() in self.admins
 
     @property
     def environment(self) -> Environment:
@@ -62,5 +70,10 @@ class Pages:
         context.setdefault("active", "")
         context.setdefault("pending", False)
         return self.environment.get_template(template).render(
-            request=request, url=request.url, user=user, site_name=SITE_NAME, **context
+            request=request,
+            url=request.url,
+            user=user,
+            is_admin=self.is_admin(user),
+            site_name=SITE_NAME,
+            **context,
         )

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from message_store import Message
+from message_store import Message, StoredMessage
 
 from ..storage import Upload
 from ..views.creators_videos import CreatorsVideo
 from ..views.home_page import HomePage, VideoSummary
 from ..views.user_credentials import UserCredentials
 from ..views.video_operations import VideoOperation
+
+if TYPE_CHECKING:  # the admin's types: an application that is not the admin never loads them
+    from message_store.progress import Progress
+    from message_store.registry import Consumer
+    from message_store.skips import SkippedMessage
+
+    from ..dead_letters import DeadLetterDepth
+    from ..redrive import Outcome
+    from ..views.admin_streams import CategorySummary, StreamSummary
+    from ..views.admin_users import AdminUser
+    from ..views.paging import Page
 
 
 class MessageWriter(Protocol):
@@ -61,3 +72,50 @@ class CredentialsByEmail(AppliedPositions, Protocol):
     def find_by_email(self, email: str) -> UserCredentials | None: ...
 
     def get(self, key: str) -> UserCredentials | None: ...
+
+
+class AdminMessages(Protocol):
+    """The message store as the admin pages read it."""
+
+    def read_stream(
+        self, stream_name: str, from_position: int = 0, max_messages: int = 1000
+    ) -> list[StoredMessage]: ...
+
+    def read_latest(
+        self,
+        categories: list[str],
+        before_global_position: str | None = None,
+        max_messages: int = 50,
+    ) -> list[StoredMessage]: ...
+
+    def read_trace(self, trace_id: str, max_messages: int = 1000) -> list[StoredMessage]: ...
+
+
+class AdminUsersSource(Protocol):
+    def users(self, after: str | None = None, limit: int = 50) -> Page[AdminUser]: ...
+
+    def get(self, key: str) -> AdminUser | None: ...
+
+
+class AdminStreamsSource(Protocol):
+    def streams(self, after: str | None = None, limit: int = 50) -> Page[StreamSummary]: ...
+
+    def streams_of(
+        self, category: str, after: str | None = None, limit: int = 50
+    ) -> Page[StreamSummary]: ...
+
+    def categories(self) -> list[CategorySummary]: ...
+
+
+class ConsumerProgressSource(Protocol):
+    def get(self, consumer: str) -> Progress | None: ...
+
+
+class SkippedMessagesSource(Protocol):
+    def skipped(self, consumer: str, limit: int = 100) -> list[SkippedMessage]: ...
+
+
+class DeadLettersSource(Protocol):
+    def depth(self, consumer: Consumer) -> DeadLetterDepth | None: ...
+
+    def redrive(self, consumer: Consumer) -> tuple[Outcome, list[str]]: ...

@@ -42,7 +42,7 @@ class Site:
         return cls(
             config=WebConfig(site_url=settings.site_url, max_body_bytes=settings.max_body_bytes),
             sessions=SessionCookies(SessionSigner(secret), secure=secure),
-            pages=Pages(),
+            pages=Pages(admins=settings.admins),
             logger=logger,
             written=WrittenCookies(TokenSigner(secret, purpose="written"), secure=secure),
         )

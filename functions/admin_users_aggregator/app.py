@@ -1,0 +1,28 @@
+"""admin-users aggregator: every user as an operator sees them."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from message_store import MessageStore
+from message_store.progress import ConsumerProgressTable
+from message_store.skips import SkippedMessagesTable
+from video_tutorials.aggregators.admin_users import admin_users_aggregator
+from video_tutorials.settings import AdminUsersAggregatorSettings
+from video_tutorials.views.admin_users import AdminUsersViews
+
+settings = AdminUsersAggregatorSettings.from_environment()
+logger = Logger()
+consumer = admin_users_aggregator.bind(
+    views=AdminUsersViews(settings.admin_users_view_table),
+    store=MessageStore(settings.message_store_table),
+    logger=logger,
+    skips=SkippedMessagesTable(settings.skipped_messages_table),
+    progress=ConsumerProgressTable(settings.consumer_progress_table),
+)
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return dict(consumer.handle_event(event))

@@ -1,0 +1,320 @@
+"""admin: the operators' pages — users, messages, traces drawn as a flow, streams, categories,
+consumers and their lag — for admins only.
+
+Everything under ``/admin`` needs a session (else ``303`` to the log-in page) of a user whose
+email is in ``AdminEmails`` (else 403). Lists that grow are paged. A message links to its
+stream, its trace and its user; a stream to its category.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.exceptions import ForbiddenError, NotFoundError
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from message_store import InvalidStreamNameError, StoredMessage
+from message_store import category as category_of
+from message_store import global_position as gp
+from message_store.registry import Consumer
+from message_store.stream_name import validate_category, validate_stream_name
+from webglue import WebApp
+
+from ..consumers import RELAY, all_consumers, relay_declaration
+from ..dead_letters import DeadLettersUnavailableError
+from .ports import (
+    AdminMessages,
+    AdminStreamsSource,
+    AdminUsersSource,
+    ConsumerProgressSource,
+    DeadLettersSource,
+    SkippedMessagesSource,
+)
+from .site import COMMON_POST_ERRORS, Site, html_response, redirect_response
+from .trace_diagram import trace_svg
+
+PAGE = 50
+#: the largest position the pages accept (a stream never gets near it)
+MAX_POSITION = 2**53
+NOT_AN_ADMIN = "These pages are for the site's administrators."
+
+UserId = Annotated[UUID, Path(description="The user's id.")]
+After = Annotated[str | None, Query(description="Show what comes after this (the next page).")]
+
+
+def create_app(
+    site: Site,
+    *,
+    messages: AdminMessages,
+    users: AdminUsersSource,
+    streams: AdminStreamsSource,
+    skipped: SkippedMessagesSource,
+    progress: ConsumerProgressSource,
+    dead_letters: DeadLettersSource,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> WebApp:
+    """The admin application; the site's ``pages`` know who the admins are."""
+    app = site.create_app(
+        title="Video Tutorials: admin",
+        description="Users, messages, traces, streams, categories and consumers, for admins.",
+    )
+
+    def admitted() -> Response[str] | None:
+        """``None`` for an admin; else the answer: log in first, or 403."""
+        session = app.current_request.session
+        if session is None:
+            return app.log_in_first()
+        if not site.pages.is_admin(session):
+            raise ForbiddenError(NOT_AN_ADMIN)
+        return None
+
+    def page(template: str, status: int = 200, **context: Any) -> Response[str]:
+        html = site.pages.render(
+            f"admin/{template}", app.current_request, active="admin", **context
+        )
+        return app.page(html, status)
+
+    # -- index and users ---------------------------------------------------------------------
+
+    @app.get("/admin", summary="The admin pages", responses=_PAGE_ANSWERS)
+    def index() -> Response[str]:
+        return admitted() or page("index.html")
+
+    @app.get("/admin/users", summary="Every user, a page at a time", responses=_PAGE_ANSWERS)
+    def users_page(after: After = None) -> Response[str]:
+        return admitted() or page("users.html", users=users.users(after=after, limit=PAGE))
+
+    @app.get("/admin/users/<userId>", summary="One user", responses=_ONE_ANSWERS)
+    def user_page(userId: UserId) -> Response[str]:
+        denied = admitted()
+        if denied:
+            return denied
+        user = users.get(str(userId))
+        if user is None:
+            raise NotFoundError("There is no user with this id.")
+        return page("user.html", person=user)
+
+    # -- messages and traces -------------------------------------------------------------------
+
+    @app.get("/admin/messages", summary="Every message, newest first", responses=_PAGE_ANSWERS)
+    def messages_page(
+        before: Annotated[
+            str | None, Query(description="Show the messages before this global position.")
+        ] = None,
+    ) -> Response[str]:
+        denied = admitted()
+        if denied:
+            return denied
+        if before is not None and not gp.is_global_position(before):
+            return page("error_input.html", 400, message="That is not a page of messages.")
+        categories = [c.category for c in streams.categories()]
+        listed = messages.read_latest(categories, before_global_position=before, max_messages=PAGE)
+        after = listed[-1].global_position if len(listed) == PAGE else None
+        return page("messages.html", messages=listed, next_before=after, before=before)
+
+    @app.get("/admin/messages/<messageId>", summary="One message", responses=_ONE_ANSWERS)
+    def message_page(
+        messageId: Annotated[str, Path(description="The message's id.")],
+        stream: Annotated[str, Query(description="The message's stream.")] = "",
+        position: Annotated[
+            int, Query(description="Its position there.", ge=0, le=MAX_POSITION)
+        ] = 0,
+    ) -> Response[str]:
+        denied = admitted()
+        if denied:
+            return denied
+        found = _message_at(messages, stream, position)
+        if found is None or found.id != messageId:
+            raise NotFoundError("There is no such message at that address.")
+        return page("message.html", message=found, pretty=_pretty)
+
+    @app.get(
+        "/admin/correlated-messages/<traceId>",
+        summary="Every message of one trace, and the flow between streams",
+        responses=_ONE_ANSWERS,
+    )
+    def trace_page(
+        traceId: Annotated[str, Path(description="The trace's id.")],
+    ) -> Response[str]:
+        denied = admitted()
+        if denied:
+            return denied
+        found = messages.read_trace(traceId) if len(traceId) <= 128 else []
+        if not found:
+            raise NotFoundError("No message carries this trace id.")
+        return page("trace.html", trace_id=traceId, messages=found, diagram=trace_svg(found))
+
+    # -- streams and categories ------------------------------------------------------------------
+
+    @app.get("/admin/streams", summary="Every stream, a page at a time", responses=_PAGE_ANSWERS)
+    def streams_page(after: After = None) -> Response[str]:
+        return admitted() or page("streams.html", streams=streams.streams(after=after, limit=PAGE))
+
+    @app.get("/admin/streams/<streamName>", summary="One stream's messages", responses=_ONE_ANSWERS)
+    def stream_page(
+        streamName: Annotated[str, Path(description="The stream's name.")],
+        start: Annotated[
+            int, Query(alias="from", description="From this position.", ge=0, le=MAX_POSITION)
+        ] = 0,
+    ) -> Response[str]:
+        denied = admitted()
+        if denied:
+            return denied
+        try:
+            validate_stream_name(streamName)
+        except InvalidStreamNameError as exc:
+            return page("error_input.html", 400, message=str(exc))
+        listed = messages.read_stream(streamName, start, PAGE)
+        if not listed and start == 0:
+            raise NotFoundError("There is no such stream.")
+        following = listed[-1].position + 1 if len(listed) == PAGE else None
+        return page(
+            "stream.html",
+            stream_name=streamName,
+            category=category_of(streamName),
+            messages=listed,
+            next_from=following,
+        )
+
+    @app.get("/admin/categories", summary="Every category", responses=_PAGE_ANSWERS)
+    def categories_page() -> Response[str]:
+        return admitted() or page("categories.html", categories=streams.categories())
+
+    @app.get(
+        "/admin/categories/<category>", summary="One category's streams", responses=_ONE_ANSWERS
+    )
+    def category_page(
+        category: Annotated[str, Path(description="The category.")],
+        after: After = None,
+    ) -> Response[str]:
+        denied = admitted()
+        if denied:
+            return denied
+        try:
+            validate_category(category)
+        except InvalidStreamNameError as exc:
+            return page("error_input.html", 400, message=str(exc))
+        listed = streams.streams_of(category, after=after, limit=PAGE)
+        return page("category.html", category=category, streams=listed)
+
+    # -- consumers -------------------------------------------------------------------------------
+
+    @app.get(
+        "/admin/consumers",
+        summary="Each consumer: what it reads, its lag, what it skipped, its dead letters",
+        responses=_PAGE_ANSWERS,
+    )
+    def consumers_page() -> Response[str]:
+        denied = admitted()
+        if denied:
+            return denied
+        every_category = [c.category for c in streams.categories()]
+        rows = [
+            _consumer_row(c, messages, progress, skipped, dead_letters, every_category, clock())
+            for c in all_consumers().values()
+        ]
+        relay = progress.get(RELAY)
+        return page("consumers.html", consumers=rows, relay=relay, relay_reads=relay_declaration())
+
+    @app.post(
+        "/admin/consumers/<name>/redrive",
+        summary="Deliver a consumer's dead letters again",
+        responses={
+            200: html_response("What was delivered again, and what was left."),
+            404: html_response("No consumer has this name."),
+            **COMMON_POST_ERRORS,
+        },
+    )
+    def redrive_page(
+        name: Annotated[str, Path(description="The consumer's name.")],
+    ) -> Response[str]:
+        denied = admitted()
+        if denied:
+            return denied
+        consumer = all_consumers().get(name)
+        if consumer is None:
+            raise NotFoundError("No consumer has this name.")
+        outcome, said = dead_letters.redrive(consumer)
+        app.logger.info(
+            "dead letters delivered again",
+            extra={
+                "consumer": name,
+                "delivered": len(outcome.delivered),
+                "left": len(outcome.left),
+            },
+        )
+        return page("redrive.html", consumer=consumer, outcome=outcome, said=said)
+
+    return app
+
+
+_PAGE_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: html_response("The page."),
+    303: redirect_response("Log in first."),
+    403: html_response("Not an administrator."),
+}
+_ONE_ANSWERS: dict[int | str, dict[str, Any]] = {
+    **_PAGE_ANSWERS,
+    404: html_response("Nothing at this address."),
+}
+
+
+def _message_at(messages: AdminMessages, stream: str, position: int) -> StoredMessage | None:
+    try:
+        validate_stream_name(stream)
+    except InvalidStreamNameError:
+        return None
+    found = messages.read_stream(stream, position, 1)
+    return found[0] if found and found[0].position == position else None
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def _consumer_row(
+    consumer: Consumer,
+    messages: AdminMessages,
+    progress: ConsumerProgressSource,
+    skipped: SkippedMessagesSource,
+    dead_letters: DeadLettersSource,
+    every_category: list[str],
+    now: datetime,
+) -> dict[str, Any]:
+    """What the consumers page shows of one consumer."""
+    declaration = consumer.declaration
+    categories = every_category if declaration.reads_everything else list(declaration.categories)
+    newest = messages.read_latest(categories, max_messages=1) if categories else []
+    done = progress.get(consumer.name)
+    behind = None
+    if newest:
+        if done is None:
+            behind = "has read nothing yet"
+        elif done.global_position >= newest[0].global_position:
+            behind = "caught up"
+        else:
+            seconds = (newest[0].time - datetime.fromisoformat(done.message_time)).total_seconds()
+            behind = f"{max(seconds, 0):.1f} s behind the newest message"
+    return {
+        "name": consumer.name,
+        "reads": declaration.describe(),
+        "progress": done,
+        "behind": behind,
+        "newest": newest[0] if newest else None,
+        "skipped": skipped.skipped(consumer.name, limit=20),
+        "dead_letters": _depth(dead_letters, consumer),
+        "checked_at": now,
+    }
+
+
+def _depth(dead_letters: DeadLettersSource, consumer: Consumer) -> Any:
+    """The dead-letter depth, or what kept it from being read (the page still shows)."""
+    try:
+        return dead_letters.depth(consumer)
+    except DeadLettersUnavailableError as exc:
+        return f"cannot be read now ({exc})"

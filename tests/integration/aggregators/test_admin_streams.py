@@ -1,0 +1,79 @@
+"""admin-streams: every stream once (its category, how many messages, the last one), each
+category's streams counted once — every message delivered twice, of any category or type."""
+
+from __future__ import annotations
+
+import uuid
+
+from message_store import Message
+from tests.support.streams import deliver, stored_items, stream_event
+from video_tutorials.views.admin_streams import CATEGORY_SHARDS
+
+
+def write(store, stream, count, type_="Something"):
+    for n in range(count):
+        store.write(stream, Message(type=type_, data={"n": n}))
+
+
+def test_every_stream_and_category_counted_once(store, admin_streams, admin_streams_views):
+    streams = {
+        "viewing-a": 3,
+        "viewing-b": 1,
+        "identity-x": 2,
+        "identity:command-x": 1,
+        f"whatever-{uuid.uuid4()}": 1,
+    }
+    for stream, count in streams.items():
+        write(store, stream, count)
+
+    assert deliver(admin_streams, store, *streams, twice=True) == {"batchItemFailures": []}
+
+    listed = {s.stream_name: s for s in admin_streams_views.streams(limit=50).items}
+    assert {name: s.messages for name, s in listed.items()} == streams
+    assert listed["viewing-a"].last_position == 2
+    assert listed["identity:command-x"].category == "identity:command"
+    counts = {c.category: c.streams for c in admin_streams_views.categories()}
+    assert counts == {"viewing": 2, "identity": 1, "identity:command": 1, "whatever": 1}
+    assert [s.stream_name for s in admin_streams_views.streams_of("viewing").items] == [
+        "viewing-a",
+        "viewing-b",
+    ]
+
+
+def test_a_stream_delivered_in_parts_and_out_of_turn_keeps_its_newest_message(
+    store, admin_streams, admin_streams_views
+):
+    write(store, "viewing-c", 4)
+    items = stored_items(store, "viewing-c")
+
+    admin_streams.handle_event(stream_event(items[2:]))  # a gap: nothing to read back
+    admin_streams.handle_event(stream_event(items[:2]))  # older ones, late (a redrive)
+
+    summary = admin_streams_views.get("viewing-c")
+    assert (summary.messages, summary.last_position) == (4, 3)
+    counts = {c.category: c.streams for c in admin_streams_views.categories()}
+    assert counts == {"viewing": 1}
+
+
+def test_a_category_of_many_new_streams_is_spread_over_its_count_items(
+    store, admin_streams, admin_streams_views, tables
+):
+    """No single item takes every message: a category's count is kept in shards."""
+    names = [f"burst-{n}" for n in range(12)]
+    for name in names:
+        write(store, name, 1)
+    deliver(admin_streams, store, *names)
+
+    raw = admin_streams_views.client.scan(TableName=tables["AdminCategoriesViewTable"])["Items"]
+    shards = [int(item["shard"]["N"]) for item in raw if item["category"]["S"] == "burst"]
+    assert len(shards) > 1
+    assert max(shards) < CATEGORY_SHARDS
+    assert {c.category: c.streams for c in admin_streams_views.categories()} == {"burst": 12}
+
+
+def test_a_message_of_any_shape_is_counted(store, admin_streams, admin_streams_views):
+    """It reads every category: a message no contract knows is still a message of a stream."""
+    store.write("odd-1", Message(type="NeverHeardOf", data={}))
+
+    assert deliver(admin_streams, store, "odd-1") == {"batchItemFailures": []}
+    assert admin_streams_views.get("odd-1").last_type == "NeverHeardOf"
