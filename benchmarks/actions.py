@@ -1,29 +1,31 @@
-"""Requests and cost per user action: what recording a viewing, registering and logging in
-cost in AWS requests, against the minimum DESIGN.md allows, and in dollars per million.
+"""Requests, cost and propagation per user action, in both consumer topologies, on the devserver.
 
-``make bench`` runs it (or ``.venv/bin/python benchmarks/actions.py``). One moto server (a
-real HTTP endpoint, in its own process) holds the tables of ``template.yaml``. Each action
-runs through the real code: the application's Lambda handler gets an API Gateway REST event,
-then every record the written messages put on the message store's stream (read from moto's
-DynamoDB stream) goes, as a Lambda stream event, to each function whose ``FilterCriteria``
-in the template match it, round after round until nothing new is written. Every AWS request
-of the functions' clients is counted (botocore ``before-call``/``after-call`` events) and
-attributed to the function and the message (or route) that caused it.
+``make bench`` runs it (or ``.venv/bin/python benchmarks/actions.py``). For each topology
+(``ConsumerDelivery`` = ``Streams``, then ``Queues``) the devserver starts in this process
+with the whole template, and every user action is driven over HTTP as a browser drives it
+(forms, the site's ``Origin`` on every POST, redirects followed, the upload posted straight to
+S3), then ``wait_idle()`` lets every consumer finish. Every AWS request made meanwhile is
+counted and attributed: to the function whose invocation made it (on the invoking thread,
+the devserver's ``Runtime.invoke``), or to Lambda's pollers (the devserver's own reads of
+the stream and of the consumers' queues). The benchmark's own requests (seeding, the
+capacity lookups) are not counted.
 
-Capacity units are computed from the items' sizes with DynamoDB's rules; the harness looks
-items up through its own client (never counted) and its time is taken out of the functions'.
-A report, not a test: the exit code is 0 whatever the figures.
+DynamoDB capacity units are computed from the items' sizes by DynamoDB's rules; Lambda
+duration is the function's ``MemorySize`` times its duration measured here (on moto, on
+this machine: not AWS's). A report, not a test: the exit code is 0 whatever the figures.
 """
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import math
-import os
 import re
 import statistics
 import sys
+import tempfile
+import threading
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -31,62 +33,77 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
+from urllib.parse import urljoin
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parent.parent
+# The devserver at the root, the layers' packages by the names Lambda gives them: imported
+# here, at module level, before any function runs (a layer package imported by the host
+# while a function runs would be the function's copy).
+for _path in (ROOT, ROOT / "layers" / "message_store", ROOT / "layers" / "video_tutorials"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
-from _support import (
-    REGION,
-    Function,
-    load_template,
-    moto_process,
-    put_project_on_path,
-    resource_refs,
-    template_functions,
-    use_fake_credentials,
+import boto3  # noqa: E402
+import requests  # noqa: E402
+from botocore.client import BaseClient  # noqa: E402
+from botocore.config import Config  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
+
+import devserver  # noqa: E402
+from message_store import MessageStore, Metadata  # noqa: E402
+from video_tutorials.contracts.video_publishing import (  # noqa: E402
+    NameVideo,
+    PublishVideo,
+    command_stream,
 )
+from video_tutorials.demo import DEMO_FILE, DEMO_VIDEOS, publish_demo_videos  # noqa: E402
+from video_tutorials.storage import s3_uri, upload_key  # noqa: E402
 
-put_project_on_path()
-use_fake_credentials()
-
-PREFIX = "bench"
+TOPOLOGIES = ("Streams", "Queues")
 REPEATS = 5  # measured runs of each action, after one warm-up run
-BATCHES = (10, 100)  # viewings of different videos aggregated in one batch
+BATCHES = (10, 100)  # viewings of different videos aggregated together
 BATCH_REPEATS = 3
 PASSWORD = "correct horse battery staple"
-SESSION_SECRET = "a-session-secret-of-the-benchmark-0123456789abcdef"
+IDLE_TIMEOUT = 120.0
+#: the owner of the videos the batches view (published through the real path at start)
+SEED_OWNER = "00000000-0000-4000-8000-00000000b0b0"
 
 # -- prices and assumptions -----------------------------------------------------------------
 
-PRICES_AS_OF = "2025 (us-east-1 list prices; DynamoDB on-demand after the 2024-11-01 cut)"
+PRICES_AS_OF = (
+    "us-east-1 list prices as of 2025, recalled, not checked live (DynamoDB on-demand after "
+    "the 2024-11-01 cut): check them before relying on the dollars"
+)
 PRICE = {
     "wru": 0.625 / 1e6,  # DynamoDB on-demand write request unit (Standard table class)
     "rru": 0.125 / 1e6,  # DynamoDB on-demand read request unit
     "lambda_request": 0.20 / 1e6,
     "lambda_gb_second": 0.0000133334,  # arm64, first 7.5 billion GB-s a month
     "api_request": 3.50 / 1e6,  # API Gateway REST API, first 333 million a month
+    "sns_fifo_publish": 0.30 / 1e6,  # SNS FIFO publish requests (each 64 KB chunk)
+    "sns_fifo_delivery": 0.01 / 1e6,  # SNS FIFO subscription messages (to SQS)
+    "sns_fifo_gb": 0.017 + 0.001,  # SNS FIFO payload: published + delivered, per GB
+    "sqs_fifo_request": 0.50 / 1e6,  # SQS FIFO requests (each 64 KB chunk)
+    "s3_write": 0.005 / 1000,  # S3 Standard PUT, COPY, POST, LIST
+    "s3_read": 0.0004 / 1000,  # S3 Standard GET, HEAD and the rest
     "email": 0.10 / 1000,  # SES outbound email
     "secret_call": 0.05 / 10_000,  # Secrets Manager API calls
     "log_gb": 0.50,  # CloudWatch Logs ingestion (Standard)
     "trace": 5.00 / 1e6,  # X-Ray traces recorded
 }
-#: Lambda gives a function CPU in proportion to its memory: 1,769 MB is one vCPU.
-FULL_VCPU_MB = 1769
-#: Round trips assumed on AWS (same region); moto's own latency says nothing about them.
-LATENCY_SECONDS = {
-    ("dynamodb", "BatchGetItem"): 0.008,
-    ("dynamodb", "TransactWriteItems"): 0.015,
-    ("dynamodb", ""): 0.005,
-    ("ses", ""): 0.050,
-    ("secretsmanager", ""): 0.020,
-}
+CHUNK = 64 * 1024  # SNS and SQS bill a request per 64 KB of payload
+S3_WRITE_OPERATIONS = {"PutObject", "CopyObject", "PostObject", "ListObjects", "ListObjectsV2"}
 #: X-Ray's default sampling rule: the first request each second, then 5 %.
 TRACE_SAMPLING = 0.05
 #: Secrets Manager: one GetSecretValue per warm execution environment per 5 minutes (cache).
 SECRET_CACHE_SECONDS = 300
 SECRET_ENVIRONMENTS = 10  # warm environments of the function, assumed
 SECRET_ACTIONS_PER_DAY = 1_000_000  # of that action, assumed
+#: Lambda's idle SQS polling, assumed: 5 pollers per queue, each a 20 s long poll in a loop.
+SQS_IDLE_POLLERS = 5
+SQS_LONG_POLL_SECONDS = 20
+MONTH_SECONDS = 30 * 86_400
 
 # -- DynamoDB item sizes and capacity units ----------------------------------------------------
 
@@ -102,20 +119,22 @@ def number_size(text: str) -> int:
 
 
 def value_size(value: Mapping[str, Any]) -> int:
-    """The size of one attribute value (wire form: ``{"S": …}``), by DynamoDB's rules."""
+    """The size of one attribute value (``{"S": …}``), by DynamoDB's rules."""
     ((kind, inner),) = value.items()
     if kind == "S":
         return len(inner.encode())
     if kind == "N":
         return number_size(inner)
     if kind == "B":
-        return len(inner) * 3 // 4  # base64 on the wire
+        return len(inner) if isinstance(inner, bytes | bytearray) else len(inner) * 3 // 4
     if kind in ("BOOL", "NULL"):
         return 1
     if kind == "SS":
         return sum(len(s.encode()) for s in inner)
     if kind == "NS":
         return sum(number_size(n) for n in inner)
+    if kind == "BS":
+        return sum(len(b) for b in inner)
     if kind == "M":  # 3 bytes, and 1 byte per element
         return 3 + sum(1 + len(k.encode()) + value_size(v) for k, v in inner.items())
     if kind == "L":
@@ -124,21 +143,26 @@ def value_size(value: Mapping[str, Any]) -> int:
 
 
 def item_size(item: Mapping[str, Any] | None) -> int:
+    """An item's size: its attribute names and values."""
     if not item:
         return 0
     return sum(len(name.encode()) + value_size(value) for name, value in item.items())
 
 
 def write_units(size: int) -> int:
+    """Write request units of an item of ``size`` bytes (1 per KB, rounded up)."""
     return max(1, math.ceil(size / WRITE_UNIT))
 
 
 def read_units(size: int) -> int:
+    """Strongly consistent read request units of ``size`` bytes (1 per 4 KB, rounded up)."""
     return max(1, math.ceil(size / READ_UNIT))
 
 
 @dataclass(frozen=True)
 class Index:
+    """A global secondary index: its keys and what it projects."""
+
     name: str
     keys: tuple[str, ...]
     projection: str  # ALL, KEYS_ONLY, INCLUDE
@@ -156,15 +180,20 @@ class Index:
 
 @dataclass(frozen=True)
 class Table:
+    """A table's keys and indexes (what a write's units depend on) and its logical id."""
+
     name: str
+    logical_id: str
     keys: tuple[str, ...]
     indexes: tuple[Index, ...]
 
     @property
     def short(self) -> str:
-        return self.name.removeprefix(f"{PREFIX}-")
+        """Its logical id without "Table", for the listings."""
+        return self.logical_id.removesuffix("Table")
 
     def key_of(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        """The item's primary key."""
         return {name: item[name] for name in self.keys}
 
     def write_units(
@@ -185,9 +214,10 @@ class Table:
         return units
 
 
-def describe_tables(client: Any, names: Sequence[str]) -> dict[str, Table]:
+def describe_tables(client: Any, logical_ids: Mapping[str, str]) -> dict[str, Table]:
+    """``{physical name: Table}`` for the tables named ``{physical name: logical id}``."""
     tables = {}
-    for name in names:
+    for name, logical_id in logical_ids.items():
         description = client.describe_table(TableName=name)["Table"]
         indexes = tuple(
             Index(
@@ -199,235 +229,172 @@ def describe_tables(client: Any, names: Sequence[str]) -> dict[str, Table]:
             for index in description.get("GlobalSecondaryIndexes", [])
         )
         keys = tuple(k["AttributeName"] for k in description["KeySchema"])
-        tables[name] = Table(name, keys, indexes)
+        tables[name] = Table(name, logical_id, keys, indexes)
     return tables
 
 
-# -- requests, invocations and the recorder ------------------------------------------------------
+# -- requests and invocations ------------------------------------------------------------------
 
-
-def short(value: str, keep: int = 8) -> str:
-    """Long ids shortened for the trace (``7b0c2a1e…``)."""
-    return re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}|[0-9a-f]{32}", lambda m: m[0][:keep] + "…", value)
-
-
-def plain(value: Mapping[str, Any]) -> str:
-    ((_, inner),) = value.items()
-    return str(inner)
+POLLERS = "Lambda's pollers"
 
 
 @dataclass
 class Request:
-    """One AWS API call a function made."""
+    """One AWS API call, with what it costs."""
 
     service: str
     operation: str
-    target: str = ""  # table[/index]
-    detail: str = ""
+    target: str = ""  # the table's logical id, for DynamoDB
     wru: float = 0.0
     rru: float = 0.0
+    messages: int = 0  # SQS messages received or deleted, SNS messages published
+    payload: int = 0  # bytes of message bodies (SNS, SQS)
+    message_ids: tuple[str, ...] = ()  # SQS messages received
     error: str | None = None
 
     @property
-    def dynamodb(self) -> bool:
-        return self.service == "dynamodb"
-
-    def describe(self) -> str:
-        units = []
-        if self.wru:
-            units.append(f"{self.wru:g} WRU")
-        if self.rru:
-            units.append(f"{self.rru:g} RRU")
-        error = f" → {self.error}" if self.error else ""
-        return (
-            f"{self.operation:<19} {self.target:<37} {short(self.detail):<46} "
-            f"{', '.join(units)}{error}"
-        )
+    def name(self) -> str:
+        return f"{self.operation}({self.target})" if self.target else self.operation
 
 
 @dataclass
 class Invocation:
-    """One call of a function's handler: what caused it, what it cost."""
+    """One invocation of a function: what caused it, its requests, its measured duration."""
 
-    function: Function
-    trigger: str  # "POST /register" or the message types of the batch
+    function_id: str
+    trigger: str  # "POST /register", or the message types of a batch
     records: int = 0
-    cpu_seconds: float = 0.0
-    wall_seconds: float = 0.0
-    log_bytes: int = 0
-    secret_uses: int = 0
     requests: list[Request] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return f"{self.function.name} ← {self.trigger}"
-
-    def estimated_seconds(self) -> float:
-        """Lambda's duration: this CPU time at the memory's CPU share, plus the round trips."""
-        share = min(1.0, self.function.memory_mb / FULL_VCPU_MB)
-        waits = sum(
-            LATENCY_SECONDS.get(
-                (r.service, r.operation), LATENCY_SECONDS.get((r.service, ""), 0.010)
-            )
-            for r in self.requests
-        )
-        return math.ceil((self.cpu_seconds / share + waits) * 1000) / 1000
+    duration_ms: float = 0.0
+    overhead_ms: float = 0.0  # the benchmark's capacity lookups, taken out of the duration
+    ended: float = 0.0  # time.perf_counter() when it returned
+    log_bytes: int = 0
+    error: str | None = None
 
 
-class LogCounter(io.TextIOBase):
-    """A function's stdout (Powertools' Logger writes there): counts the bytes logged."""
+def describe_event(event: Any) -> tuple[str, int]:
+    """What an event is, for a label: the API route, or the message types of a batch."""
+    if not isinstance(event, dict):
+        return "-", 0
+    if "httpMethod" in event:
+        resource = str(event.get("resource", ""))
+        if "{proxy+}" in resource:  # the path says more, its ids masked so that runs agree
+            resource = re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}", "{id}", str(event.get("path", "")))
+        return f"{event['httpMethod']} {resource}", 0
+    records = event.get("Records") or []
+    types: dict[str, None] = {}
+    for record in records:
+        if "dynamodb" in record:
+            kind = record["dynamodb"].get("NewImage", {}).get("type", {}).get("S", "?")
+        else:
+            try:
+                kind = json.loads(record.get("body") or "{}").get("type", "?")
+            except ValueError:
+                kind = "?"
+        types[kind] = None
+    return "+".join(types) or "(empty batch)", len(records)
 
-    def __init__(self) -> None:
-        self.bytes = 0
 
-    def write(self, text: str) -> int:
-        self.bytes += len(text.encode())
-        return len(text)
+@dataclass
+class Window:
+    """What happened during one run of an action."""
 
-    def writable(self) -> bool:
-        return True
+    invocations: list[Invocation] = field(default_factory=list)
+    poller_requests: list[Request] = field(default_factory=list)
+    api_requests: int = 0  # the browser's requests to the API (API Gateway)
+    browser_s3: int = 0  # the browser's requests straight to S3 (the upload)
+    posted: float | None = None  # when the action's writing POST was answered
+    propagation_ms: float | None = None
+    #: pages after a POST that said "on its way" instead of showing the user's own write
+    pending_pages: int = 0
 
 
-class Recorder:
-    """Counts every API call of the functions' clients and attributes it to an invocation.
+class Capacity:
+    """DynamoDB capacity units of each request, from the items it reads and writes.
 
-    botocore ``before-call``: the request (its JSON body for DynamoDB), and the items a write
-    replaces (looked up through the harness's own client); ``after-call``: the response,
-    the capacity units, the error code. Time spent here is taken out of the invocation's.
+    The items a write replaces are looked up before it (and an update's result after it)
+    through the benchmark's own client: those lookups are not counted, and their time is
+    taken out of the invocation's duration.
     """
 
-    def __init__(self, harness_client: Any, tables: Mapping[str, Table]) -> None:
-        self.harness = harness_client
+    def __init__(self, client: Any, tables: Mapping[str, Table]) -> None:
+        self.client = client
         self.tables = tables
-        self.current: Invocation | None = None
-        self.stray: list[Request] = []
-        self.calls = 0
-        self.attempts = 0
-        self._overhead_cpu = 0.0
-        self._overhead_wall = 0.0
 
-    def attach(self, client: Any) -> None:
-        events = client.meta.events
-        events.register("before-call", self._before, unique_id="bench-actions-before")
-        events.register("after-call", self._after, unique_id="bench-actions-after")
-        events.register("before-send", self._send, unique_id="bench-actions-send")
-
-    @contextmanager
-    def measuring(self, invocation: Invocation, log: LogCounter) -> Iterator[None]:
-        self.current = invocation
-        self._overhead_cpu = self._overhead_wall = 0.0
-        log_before = log.bytes
-        cpu, wall = time.process_time(), time.perf_counter()
-        try:
-            yield
-        finally:
-            invocation.cpu_seconds = time.process_time() - cpu - self._overhead_cpu
-            invocation.wall_seconds = time.perf_counter() - wall - self._overhead_wall
-            invocation.log_bytes = log.bytes - log_before
-            self.current = None
-
-    @contextmanager
-    def _overhead(self) -> Iterator[None]:
-        cpu, wall = time.process_time(), time.perf_counter()
-        try:
-            yield
-        finally:
-            self._overhead_cpu += time.process_time() - cpu
-            self._overhead_wall += time.perf_counter() - wall
-
-    def _send(self, **_: Any) -> None:
-        self.attempts += 1
-
-    def _before(self, model: Any, params: Mapping[str, Any], context: dict, **_: Any) -> None:
-        with self._overhead():
-            self.calls += 1
-            service = model.service_model.service_name
-            request = Request(service, model.name)
-            body: dict[str, Any] = {}
-            if service == "dynamodb":
-                body = json.loads(params.get("body") or b"{}")
-            before = self._items_before(model.name, body)
-            context["bench_request"] = (request, body, before)
-            if self.current is not None:
-                self.current.requests.append(request)
-            else:
-                self.stray.append(request)
-
-    def _after(
-        self, parsed: Mapping[str, Any], context: dict, http_response: Any, **_: Any
-    ) -> None:
-        with self._overhead():
-            request, body, before = context.pop("bench_request")
-            if http_response.status_code >= 300:
-                request.error = parsed.get("Error", {}).get("Code", str(http_response.status_code))
-            if request.dynamodb:
-                self._dynamodb(request, body, before, parsed)
-            else:
-                request.detail = request.operation
-
-    # -- DynamoDB: what each request touched and its capacity units -------------------------
-
-    def _get(self, table: str, key: Mapping[str, Any]) -> dict[str, Any] | None:
-        response = self.harness.get_item(TableName=table, Key=dict(key), ConsistentRead=True)
-        return response.get("Item")
-
-    def _items_before(self, operation: str, body: Mapping[str, Any]) -> list[dict | None]:
+    def before(self, operation: str, params: Mapping[str, Any]) -> list[dict | None]:
         """The items a write is about to replace (``None`` where there is none)."""
         if operation == "PutItem":
-            table = self.tables[body["TableName"]]
-            return [self._get(table.name, table.key_of(body["Item"]))]
+            table = self.tables[params["TableName"]]
+            return [self._get(table.name, table.key_of(params["Item"]))]
         if operation in ("UpdateItem", "DeleteItem"):
-            return [self._get(body["TableName"], body["Key"])]
+            return [self._get(params["TableName"], params["Key"])]
         if operation == "TransactWriteItems":
-            items = []
-            for entry in body["TransactItems"]:
+            found = []
+            for entry in params["TransactItems"]:
                 ((kind, action),) = entry.items()
                 table = self.tables[action["TableName"]]
                 key = table.key_of(action["Item"]) if kind == "Put" else action["Key"]
-                items.append(self._get(table.name, key))
-            return items
+                found.append(self._get(table.name, key))
+            return found
+        if operation == "BatchWriteItem":
+            found = []
+            for name, writes in params["RequestItems"].items():
+                table = self.tables[name]
+                for write in writes:
+                    if "PutRequest" in write:
+                        key = table.key_of(write["PutRequest"]["Item"])
+                    else:
+                        key = write["DeleteRequest"]["Key"]
+                    found.append(self._get(name, key))
+            return found
         return []
 
-    def _dynamodb(
+    def after(
         self,
         request: Request,
-        body: Mapping[str, Any],
+        params: Mapping[str, Any],
+        response: Mapping[str, Any],
         before: list[dict | None],
-        parsed: Mapping[str, Any],
     ) -> None:
+        """Fill in the request's target and units."""
         operation = request.operation
+        if "TableName" in params and params["TableName"] in self.tables:
+            request.target = self.tables[params["TableName"]].short
         if operation == "PutItem":
-            table = self.tables[body["TableName"]]
-            item = body["Item"]
-            request.target = table.short
-            request.detail = self._item_label(table, item)
+            table = self.tables[params["TableName"]]
             if request.error == "ConditionalCheckFailedException":
                 request.wru = write_units(item_size(before[0]))  # a failed condition costs too
             elif not request.error:
-                request.wru = table.write_units(before[0], item)
+                request.wru = table.write_units(before[0], params["Item"])
+        elif operation in ("UpdateItem", "DeleteItem"):
+            table = self.tables[params["TableName"]]
+            if request.error:
+                request.wru = write_units(item_size(before[0]))
+            else:
+                after = self._get(table.name, params["Key"]) if operation == "UpdateItem" else None
+                request.wru = table.write_units(before[0], after)
         elif operation == "TransactWriteItems":
-            self._transaction(request, body, before)
-        elif operation == "Query":
-            self._query(request, body, parsed)
+            self._transaction(request, params, before)
+        elif operation == "BatchWriteItem":
+            self._batch_write(request, params, before)
+        elif operation in ("Query", "Scan"):
+            self._query(request, params, response)
+        elif operation == "GetItem":
+            factor = 1 if params.get("ConsistentRead") else 0.5
+            request.rru = factor * read_units(item_size(response.get("Item")))
         elif operation == "BatchGetItem":
-            self._batch_get(request, body, parsed)
-        else:
-            request.target = str(body.get("TableName", ""))
-            request.detail = "(capacity not computed)"
+            self._batch_get(request, params, response)
 
-    def _item_label(self, table: Table, item: Mapping[str, Any]) -> str:
-        key = "@".join(plain(item[k]) for k in table.keys)
-        kind = plain(item["type"]) if "type" in item else ""
-        return f"{key} {kind} ({item_size(item)} B)".replace("  ", " ")
+    def _get(self, table: str, key: Mapping[str, Any]) -> dict[str, Any] | None:
+        response = self.client.get_item(TableName=table, Key=dict(key), ConsistentRead=True)
+        return response.get("Item")
 
     def _transaction(
-        self, request: Request, body: Mapping[str, Any], before: list[dict | None]
+        self, request: Request, params: Mapping[str, Any], before: list[dict | None]
     ) -> None:
-        kinds: Counter[str] = Counter()
         targets = set()
-        for entry, old in zip(body["TransactItems"], before, strict=True):
+        for entry, old in zip(params["TransactItems"], before, strict=True):
             ((kind, action),) = entry.items()
-            kinds[kind] += 1
             table = self.tables[action["TableName"]]
             targets.add(table.short)
             if request.error:
@@ -442,587 +409,734 @@ class Recorder:
                 request.wru += table.write_units(old, new, factor=2)  # transactional: x2
             else:
                 request.rru += 2 * read_units(item_size(old))
-        request.target = ", ".join(sorted(targets))
-        request.detail = " + ".join(f"{n} {kind}" for kind, n in kinds.items())
+        request.target = "+".join(sorted(targets))
 
-    def _query(self, request: Request, body: Mapping[str, Any], parsed: Mapping[str, Any]) -> None:
-        table = self.tables[body["TableName"]]
-        index = body.get("IndexName")
-        request.target = f"{table.short}/{index}" if index else table.short
-        items = parsed.get("Items", [])
-        if "ProjectionExpression" in body and items:
-            items = self._full_items(body)  # capacity counts whole items, not the projection
-        consistent = bool(body.get("ConsistentRead"))
+    def _batch_write(
+        self, request: Request, params: Mapping[str, Any], before: list[dict | None]
+    ) -> None:
+        olds = iter(before)
+        for name, writes in params["RequestItems"].items():
+            table = self.tables[name]
+            request.target = table.short
+            for write in writes:
+                new = write["PutRequest"]["Item"] if "PutRequest" in write else None
+                request.wru += table.write_units(next(olds), new)
+
+    def _query(
+        self, request: Request, params: Mapping[str, Any], response: Mapping[str, Any]
+    ) -> None:
+        items = response.get("Items", [])
+        if "ProjectionExpression" in params and items:
+            items = self._full_items(request.operation, params)  # units count whole items
         units = read_units(sum(item_size(item) for item in items))
-        request.rru = units if consistent else units / 2
-        values = {
-            name: plain(value) for name, value in body.get("ExpressionAttributeValues", {}).items()
-        }
-        partition = body["KeyConditionExpression"].split(" AND ")[0].split("=")[-1].strip()
-        words = [values.get(partition, partition)]
-        if body.get("ScanIndexForward") is False:
-            words.append(f"newest {body.get('Limit', '')}".strip())
-        elif ":from" in values:
-            words.append(f"from {values[':from']}")
-        words.append("consistent" if consistent else "eventual")
-        words.append(f"{len(parsed.get('Items', []))} items")
-        request.detail = ", ".join(words)
+        request.rru = units if params.get("ConsistentRead") else units / 2
+        if params.get("IndexName"):
+            request.target += f"/{params['IndexName']}"
 
-    def _full_items(self, body: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """The same query without its projection (through the harness's client)."""
-        again = {k: v for k, v in body.items() if k != "ProjectionExpression"}
+    def _full_items(self, operation: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The same read without its projection (through the benchmark's client)."""
+        again = {k: v for k, v in params.items() if k != "ProjectionExpression"}
         expressions = " ".join(
-            str(body.get(k, "")) for k in ("KeyConditionExpression", "FilterExpression")
+            str(params.get(k, "")) for k in ("KeyConditionExpression", "FilterExpression")
         )
         names = {
-            k: v for k, v in body.get("ExpressionAttributeNames", {}).items() if k in expressions
+            k: v for k, v in params.get("ExpressionAttributeNames", {}).items() if k in expressions
         }
         again.pop("ExpressionAttributeNames", None)
         if names:
             again["ExpressionAttributeNames"] = names
-        return self.harness.query(**again).get("Items", [])
+        read = self.client.query if operation == "Query" else self.client.scan
+        return read(**again).get("Items", [])
 
     def _batch_get(
-        self, request: Request, body: Mapping[str, Any], parsed: Mapping[str, Any]
+        self, request: Request, params: Mapping[str, Any], response: Mapping[str, Any]
     ) -> None:
-        keys_total = found_count = 0
         targets = []
-        for table_name, wanted in body["RequestItems"].items():
-            table = self.tables[table_name]
+        for name, wanted in params["RequestItems"].items():
+            table = self.tables[name]
             targets.append(table.short)
             found = {
                 json.dumps(table.key_of(item), sort_keys=True): item
-                for item in parsed.get("Responses", {}).get(table_name, [])
+                for item in response.get("Responses", {}).get(name, [])
             }
             factor = 1 if wanted.get("ConsistentRead") else 0.5
             for key in wanted["Keys"]:
                 item = found.get(json.dumps(key, sort_keys=True))
                 request.rru += factor * read_units(item_size(item))  # a missing item costs 1
-                keys_total += 1
-            found_count += len(found)
-        request.target = ", ".join(targets)
-        request.detail = f"{keys_total} keys, {found_count} found, consistent"
+        request.target = "+".join(targets)
 
 
-# -- stream records, filters, routes -------------------------------------------------------
+def message_traffic(
+    request: Request, params: Mapping[str, Any], response: Mapping[str, Any]
+) -> None:
+    """SNS and SQS: how many messages a request carried, and their bytes."""
+    operation = request.operation
+    if operation == "Publish":
+        request.messages, request.payload = 1, len(str(params.get("Message", "")).encode())
+    elif operation == "PublishBatch":
+        entries = params.get("PublishBatchRequestEntries", [])
+        request.messages = len(entries)
+        request.payload = sum(len(str(e.get("Message", "")).encode()) for e in entries)
+    elif operation == "ReceiveMessage":
+        received = response.get("Messages") or []
+        request.messages = len(received)
+        request.payload = sum(len(str(m.get("Body", "")).encode()) for m in received)
+        request.message_ids = tuple(m["MessageId"] for m in received)
+    elif operation in ("DeleteMessageBatch", "SendMessageBatch"):
+        request.messages = len(params.get("Entries", []))
 
 
-def matches(pattern: Any, value: Any) -> bool:
-    """An event-filtering pattern of Lambda against a record (the subset the template uses).
+class Observer:
+    """Every AWS request and every invocation in this process while installed.
 
-    Objects nest; a list matches when the value equals one of its entries or satisfies one
-    of its ``{"prefix": …}`` entries. Any other operator is refused, so that a template
-    using one is reported instead of being matched wrongly.
+    ``botocore.client.BaseClient._make_api_call`` (botocore is shared by every function and
+    the devserver in this process) is wrapped to see each request, and the running
+    devserver's ``runtime.invoke`` to know which function runs on which thread: a request
+    made on a thread while an invocation runs there is that function's; any other request
+    is the devserver's own (its pollers), except the benchmark's own clients, never counted.
     """
-    if isinstance(pattern, dict):
-        if not isinstance(value, dict):
-            return False
-        return all(key in value and matches(sub, value[key]) for key, sub in pattern.items())
-    if isinstance(pattern, list):
-        if isinstance(value, dict | list):
-            return False
-        for entry in pattern:
-            if isinstance(entry, dict):
-                if set(entry) != {"prefix"}:
-                    raise NotImplementedError(f"filter operator {entry} is not supported here")
-                if isinstance(value, str) and value.startswith(entry["prefix"]):
-                    return True
-            elif entry == value:
-                return True
-        return False
-    raise NotImplementedError(f"filter pattern {pattern!r} is not supported here")
+
+    def __init__(self, capacity: Capacity, own_clients: Sequence[Any]) -> None:
+        self.capacity = capacity
+        self.own = {id(client) for client in own_clients}
+        self.window: Window | None = None
+        self.unattributed: list[Request] = []
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    @contextmanager
+    def installed(self, server: devserver.DevServer) -> Iterator[Observer]:
+        """Observe while inside the ``with``; everything put back after."""
+        runtime = server.runtime
+        assert runtime is not None
+        original_call = BaseClient._make_api_call
+        original_invoke = runtime.invoke
+        observer = self
+
+        def _make_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            return observer._call(original_call, client, operation, params)
+
+        def invoke(function_id: str, event: Any, **kwargs: Any) -> Any:
+            return observer._invoke(original_invoke, function_id, event, **kwargs)
+
+        BaseClient._make_api_call = _make_api_call  # type: ignore[method-assign]
+        runtime.invoke = invoke  # type: ignore[method-assign]
+        try:
+            yield self
+        finally:
+            BaseClient._make_api_call = original_call  # type: ignore[method-assign]
+            del runtime.invoke  # the class's method again
+
+    @contextmanager
+    def recording(self) -> Iterator[Window]:
+        """Collect what happens inside the ``with`` into a window."""
+        window = Window()
+        with self._lock:
+            self.window = window
+        try:
+            yield window
+        finally:
+            with self._lock:
+                self.window = None
+
+    def _invoke(
+        self, original: Callable[..., Any], function_id: str, event: Any, **kwargs: Any
+    ) -> Any:
+        trigger, records = describe_event(event)
+        invocation = Invocation(function_id, trigger, records)
+        outer = getattr(self._local, "invocation", None)
+        self._local.invocation = invocation
+        try:
+            result = original(function_id, event, **kwargs)
+        finally:
+            self._local.invocation = outer
+        invocation.ended = time.perf_counter()
+        invocation.duration_ms = max(0.0, result.duration_ms - invocation.overhead_ms)
+        invocation.log_bytes = sum(len(line.encode()) + 1 for line in result.logs)
+        invocation.error = result.error.type if result.error is not None else None
+        with self._lock:
+            if self.window is not None:
+                self.window.invocations.append(invocation)
+        return result
+
+    def _call(
+        self, original: Callable[..., Any], client: Any, operation: str, params: dict[str, Any]
+    ) -> Any:
+        if id(client) in self.own:
+            return original(client, operation, params)
+        invocation: Invocation | None = getattr(self._local, "invocation", None)
+        service = client.meta.service_model.service_name
+        request = Request(service, operation)
+        started = time.perf_counter()
+        before = self.capacity.before(operation, params) if service == "dynamodb" else []
+        overhead = time.perf_counter() - started
+        response: Mapping[str, Any] = {}
+        try:
+            response = original(client, operation, params)
+            return response
+        except ClientError as exc:
+            request.error = exc.response.get("Error", {}).get("Code", "error")
+            raise
+        finally:
+            started = time.perf_counter()
+            if service == "dynamodb":
+                self.capacity.after(request, params, response, before)
+            else:
+                message_traffic(request, params, response)
+            overhead += time.perf_counter() - started
+            if invocation is not None:
+                invocation.requests.append(request)
+                invocation.overhead_ms += overhead * 1000
+            else:
+                with self._lock:
+                    if self.window is not None:
+                        self.window.poller_requests.append(request)
 
 
-class MessageStoreStream:
-    """The message store's DynamoDB stream, read from moto: records in Lambda's shape."""
+# -- a browser ---------------------------------------------------------------------------------
 
-    def __init__(self, streams_client: Any, stream_arn: str) -> None:
-        self.client = streams_client
-        self.arn = stream_arn
-        shards = streams_client.describe_stream(StreamArn=stream_arn)["StreamDescription"]
-        self.iterators = [
-            streams_client.get_shard_iterator(
-                StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
-            for shard in shards["Shards"]
-        ]
 
-    def new_records(self) -> list[dict[str, Any]]:
-        records = []
-        for number, iterator in enumerate(self.iterators):
-            while iterator:
-                response = self.client.get_records(ShardIterator=iterator)
-                iterator = response.get("NextShardIterator")
-                if not response["Records"]:
-                    break
-                records.extend(self._lambda_record(r) for r in response["Records"])
-            self.iterators[number] = iterator
-        return records
+class Browser:
+    """An HTTP client that keeps cookies, sends the site's ``Origin`` on every POST (as a
+    browser does on a form post) and follows nothing by itself; counts its requests."""
 
-    def _lambda_record(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        change = dict(record["dynamodb"])
-        created = change.get("ApproximateCreationDateTime")
-        change["ApproximateCreationDateTime"] = (
-            int(created.timestamp()) if hasattr(created, "timestamp") else int(time.time())
+    def __init__(self, api_url: str) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.session = requests.Session()
+        self.api_requests = 0
+        self.s3_requests = 0
+
+    def url(self, path: str) -> str:
+        return urljoin(self.api_url + "/", path)
+
+    def get(self, path: str) -> requests.Response:
+        self.api_requests += 1
+        return self.session.get(self.url(path), allow_redirects=False, timeout=60)
+
+    def post(self, path: str, form: Mapping[str, str] | None = None) -> requests.Response:
+        self.api_requests += 1
+        return self.session.post(
+            self.url(path),
+            data=dict(form or {}),
+            headers={"Origin": self.api_url},
+            allow_redirects=False,
+            timeout=60,
         )
-        return {
-            "eventID": record["eventID"],
-            "eventName": record["eventName"],
-            "eventVersion": "1.1",
-            "eventSource": "aws:dynamodb",
-            "awsRegion": REGION,
-            "dynamodb": change,
-            "eventSourceARN": self.arn,
-        }
+
+    def upload(self, url: str, fields: Mapping[str, str], content: bytes) -> requests.Response:
+        """A form posted straight to S3 (a presigned POST), the file last, as browsers send it."""
+        self.s3_requests += 1
+        return self.session.post(
+            url,
+            data=dict(fields),
+            files={"file": ("clip.mp4", content, "video/mp4")},
+            headers={"Origin": self.api_url},
+            allow_redirects=False,
+            timeout=60,
+        )
+
+    def follow(self, response: requests.Response) -> requests.Response:
+        """The page a ``303`` sends the browser to."""
+        if response.status_code != 303:
+            raise RuntimeError(f"expected a 303, got {response.status_code}: {response.text[:300]}")
+        return self.get(response.headers["Location"])
 
 
-def match_route(route_path: str, path: str) -> dict[str, str] | None:
-    """The path parameters when ``path`` fits the API Gateway route, else ``None``."""
-    route = [s for s in route_path.split("/") if s]
-    parts = [s for s in path.split("/") if s]
-    parameters: dict[str, str] = {}
-    for number, segment in enumerate(route):
-        if segment.startswith("{") and segment.endswith("+}"):
-            if number >= len(parts):
-                return None
-            parameters[segment[1:-2]] = "/".join(parts[number:])
-            return parameters
-        if number >= len(parts):
-            return None
-        if segment.startswith("{"):
-            parameters[segment[1:-1]] = parts[number]
-        elif segment != parts[number]:
-            return None
-    return parameters if len(parts) == len(route) else None
+def hidden_fields(page: str) -> dict[str, str]:
+    """A page's hidden form fields, by name."""
+    return {
+        name: html.unescape(value)
+        for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
+    }
 
 
-# -- the system under test ------------------------------------------------------------------
+def watched(page: str) -> int:
+    """The home page's "Viewers have watched N videos"."""
+    match = re.search(r"Viewers have watched (\d+) videos?", page)
+    if match is None:
+        raise RuntimeError(f"not the home page: {page[:300]}")
+    return int(match.group(1))
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The value at ``fraction`` of the sorted values (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+# -- the running system ---------------------------------------------------------------------
 
 
 @dataclass
-class Loaded:
-    function: Function
-    module: ModuleType
-    log: LogCounter
+class Site:
+    """A devserver running the whole template, and the benchmark's own clients on it."""
 
+    topology: str
+    server: devserver.DevServer
+    clients: dict[str, Any]
+    store: MessageStore
 
-class System:
-    """Every function of the template loaded as Lambda loads it, on one moto server."""
+    @property
+    def own_clients(self) -> list[Any]:
+        return list(self.clients.values())
 
-    def __init__(self, endpoint: str) -> None:
-        # Before anything reads the library's settings: the functions' endpoint is moto.
-        os.environ["AWS_ENDPOINT_URL"] = endpoint
-        import boto3
+    def wait_idle(self) -> None:
+        self.server.wait_idle(timeout=IDLE_TIMEOUT)
 
-        from devserver.resources import create_tables
-        from devserver.template import Intrinsics, parameter_defaults
-        from message_store import MessageStore
-        from message_store import aws as aws_clients
-        from message_store.settings import message_store_settings
-        from webglue import sessions
+    def consumers(self) -> set[str]:
+        """The functions an event source mapping invokes."""
+        assert self.server.application is not None
+        return {mapping.function_id for mapping in self.server.application.mappings}
 
-        message_store_settings.cache_clear()
-        aws_clients.reset_clients()
-        template = load_template()
-        refs = resource_refs(template, PREFIX)
-        self.functions = template_functions(template, refs)
-        self.harness = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION)
-        intrinsics = Intrinsics(refs={**parameter_defaults(template), "AWS::StackName": PREFIX})
-        self.table_names = create_tables(
-            self.harness, template, lambda logical_id: refs[logical_id], intrinsics
-        )
-        self.tables = describe_tables(self.harness, list(self.table_names.values()))
-        store_table = self.table_names["MessageStoreTable"]
-        stream_arn = self.harness.describe_table(TableName=store_table)["Table"]["LatestStreamArn"]
-        streams = boto3.client("dynamodbstreams", endpoint_url=endpoint, region_name=REGION)
-        self.stream = MessageStoreStream(streams, stream_arn)
-        self.harness_store = MessageStore(store_table, client=self.harness, settle_window=0)
-
-        self.sender = refs["EmailSender"]
-        boto3.client("ses", endpoint_url=endpoint, region_name=REGION).verify_email_identity(
-            EmailAddress=self.sender
-        )
-        self.secrets = boto3.client("secretsmanager", endpoint_url=endpoint, region_name=REGION)
-
-        # The functions' clients come from the library's one factory (AWS_ENDPOINT_URL):
-        # made now, so that every request they make is counted.
-        self.recorder = Recorder(self.harness, self.tables)
-        for service in ("dynamodb", "ses", "secretsmanager"):
-            self.recorder.attach(aws_clients.client(service))
-        self._factory_clients = aws_clients._clients
-
-        # which invocations use the session secret (on AWS: Secrets Manager, cached)
-        original_call = sessions.SessionSecret.__call__
-        recorder = self.recorder
-
-        def counted_secret(secret: Any) -> bytes:
-            if recorder.current is not None:
-                recorder.current.secret_uses += 1
-            return original_call(secret)
-
-        sessions.SessionSecret.__call__ = counted_secret  # type: ignore[method-assign]
-
-        self.loaded = {
-            logical_id: self._load(function) for logical_id, function in self.functions.items()
+    def tables(self) -> dict[str, str]:
+        """``{physical name: logical id}`` of every table."""
+        assert self.server.resources is not None
+        return {
+            resource.physical_id: resource.logical_id
+            for resource in self.server.resources.of_type("AWS::DynamoDB::Table")
         }
-        self.invocations: list[Invocation] = []
 
-    def _load(self, function: Function, **overrides: str | None) -> Loaded:
-        from tests.support.functions import load_function
+    def function_name(self, function_id: str) -> str:
+        """A function's service name (``POWERTOOLS_SERVICE_NAME``), else its logical id."""
+        assert self.server.runtime is not None
+        spec = self.server.runtime.functions[function_id]
+        return spec.environment.get("POWERTOOLS_SERVICE_NAME", function_id)
 
-        env: dict[str, str | None] = {**function.environment, "STAGE": "local"}
-        if "SESSION_SECRET_ARN" in env:
-            env["SESSION_SECRET"] = SESSION_SECRET
-        env.update(overrides)
-        log = LogCounter()
-        saved, sys.stdout = sys.stdout, log  # Powertools' Logger keeps the stdout it finds
-        try:
-            module = load_function(function.directory, env)  # type: ignore[arg-type]
-        finally:
-            sys.stdout = saved
-        return Loaded(function, module, log)
-
-    def unseen_clients(self) -> int:
-        """Clients the factory made after the recorder attached (their calls were not seen)."""
-        return len(self._factory_clients) - 3
-
-    # -- invoking ----------------------------------------------------------------------------
-
-    def invoke(self, loaded: Loaded, event: dict[str, Any], trigger: str, records: int = 0) -> Any:
-        from tests.support.functions import a_lambda_context
-
-        invocation = Invocation(loaded.function, trigger, records)
-        context = a_lambda_context(
-            function_name=f"{PREFIX}-{loaded.function.logical_id}",
-            memory_limit_in_mb=loaded.function.memory_mb,
-        )
-        with self.recorder.measuring(invocation, loaded.log):
-            response = loaded.module.lambda_handler(event, context)
-        self.invocations.append(invocation)
-        return response
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        form: dict[str, str] | None = None,
-        cookies: dict[str, str] | None = None,
-        expect: int = 303,
-        via: Loaded | None = None,
-    ) -> dict[str, Any]:
-        """An API Gateway REST request to the function whose route (in the template) fits."""
-        from tests.support.factories import an_api_request
-
-        for loaded in [via] if via else self.loaded.values():
-            routes = sorted(loaded.function.routes, key=lambda r: r.path.count("{"))
-            for route in routes:
-                parameters = match_route(route.path, path)
-                if parameters is None or route.method not in ("ANY", method):
-                    continue
-                event = an_api_request(
-                    method,
-                    path,
-                    form=form,
-                    cookies=cookies,
-                    resource=route.path,
-                    path_parameters=parameters or None,
-                )
-                response = self.invoke(loaded, event, f"{method} {route.path}")
-                if response["statusCode"] != expect:
-                    raise RuntimeError(f"{method} {path}: {response['statusCode']}, not {expect}")
-                return response
-        raise LookupError(f"no function of the template serves {method} {path}")
-
-    def settle(self, max_rounds: int = 20) -> int:
-        """Deliver new stream records to every consumer whose filters match, until none."""
-        for round_number in range(max_rounds):
-            records = self.stream.new_records()
-            if not records:
-                return round_number
-            for loaded in self.loaded.values():
-                for trigger in loaded.function.triggers:
-                    if trigger.table != "MessageStoreTable":
-                        continue
-                    chosen = [
-                        r
-                        for r in records
-                        if not trigger.filters or any(matches(p, r) for p in trigger.filters)
-                    ]
-                    for start in range(0, len(chosen), trigger.batch_size):
-                        batch = chosen[start : start + trigger.batch_size]
-                        types = dict.fromkeys(r["dynamodb"]["NewImage"]["type"]["S"] for r in batch)
-                        response = self.invoke(
-                            loaded, {"Records": batch}, "+".join(types), len(batch)
-                        )
-                        if response.get("batchItemFailures"):
-                            raise RuntimeError(f"{loaded.function.name} failed: {response}")
-        raise RuntimeError(f"the cascade did not settle in {max_rounds} rounds")
+    def memory_mb(self, function_id: str) -> int:
+        assert self.server.runtime is not None
+        return self.server.runtime.functions[function_id].memory
 
     @contextmanager
-    def run(self) -> Iterator[list[Invocation]]:
-        """The invocations of one run of an action (the app's and the cascade's)."""
-        start = len(self.invocations)
-        collected: list[Invocation] = []
-        yield collected
-        collected.extend(self.invocations[start:])
+    def mappings_paused(self) -> Iterator[None]:
+        """Every event source mapping disabled (Lambda API), then enabled again: what is
+        written meanwhile waits, and is delivered in batches once they run again."""
+        lambda_api = self.clients["lambda"]
+        mappings = lambda_api.list_event_source_mappings()["EventSourceMappings"]
+        self._set_mappings(mappings, enabled=False)
+        try:
+            yield
+        finally:
+            self._set_mappings(mappings, enabled=True)
 
-    def by_name(self, name: str) -> Loaded:
-        return next(loaded for loaded in self.loaded.values() if loaded.function.name == name)
-
-
-# -- the actions -----------------------------------------------------------------------------
-
-
-def session_cookie(response: Mapping[str, Any]) -> dict[str, str]:
-    [cookie] = (response.get("multiValueHeaders") or {}).get("Set-Cookie", [])
-    name, value = cookie.split(";", 1)[0].split("=", 1)
-    return {name: value}
-
-
-def register(system: System, email: str) -> None:
-    form = {"id": str(uuid.uuid4()), "email": email, "password": PASSWORD}
-    system.request("POST", "/register", form=form)
-    system.settle()
+    def _set_mappings(self, mappings: list[dict[str, Any]], *, enabled: bool) -> None:
+        lambda_api = self.clients["lambda"]
+        for mapping in mappings:
+            lambda_api.update_event_source_mapping(UUID=mapping["UUID"], Enabled=enabled)
+        wanted = "Enabled" if enabled else "Disabled"
+        deadline = time.monotonic() + 30
+        for mapping in mappings:
+            while lambda_api.get_event_source_mapping(UUID=mapping["UUID"])["State"] != wanted:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{mapping['UUID']} not {wanted}")
+                time.sleep(0.01)
 
 
-def log_in(system: System, email: str) -> dict[str, str]:
-    response = system.request("POST", "/auth/log-in", form={"email": email, "password": PASSWORD})
-    system.settle()
-    return session_cookie(response)
+@contextmanager
+def running_site(topology: str, **options: Any) -> Iterator[Site]:
+    """The whole template on a devserver of its own (fresh state, free ports), in one
+    topology, with the demo videos published through the real path."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-{topology.lower()}-") as state:
+        server = devserver.start(
+            state_dir=state,
+            api_port=0,
+            emulator_port=0,
+            lambda_port=0,
+            reset=True,
+            console=io.StringIO(),
+            parameter_overrides={"ConsumerDelivery": topology},
+            **options,
+        )
+        try:
+            assert server.endpoint_url is not None
+            clients = own_clients(server.endpoint_url, server.lambda_url)
+            store = MessageStore(
+                server.physical_name("MessageStoreTable"),
+                client=clients["dynamodb"],
+                settle_window=0,
+            )
+            publish_demo_videos(store, clients["s3"], server.physical_name("VideosBucket"))
+            server.wait_idle(timeout=IDLE_TIMEOUT)
+            yield Site(topology, server, clients, store)
+        finally:
+            server.stop()
 
 
-def record_viewings(system: System, video_ids: Sequence[str], cookies: dict[str, str]) -> None:
-    """Each video viewed once, then the cascade: the aggregator gets them in one batch."""
-    for video_id in video_ids:
-        system.request("POST", f"/record-viewing/{video_id}", cookies=cookies)
-    system.settle()
-
-
-def publish_videos(system: System, count: int) -> list[str]:
-    """Published, named videos (written by the harness, aggregated by the real aggregator)."""
-    from message_store import Metadata
-    from video_tutorials.contracts.video_publishing import (
-        VideoNamed,
-        VideoPublished,
-        video_stream,
+def own_clients(endpoint_url: str, lambda_url: str | None) -> dict[str, Any]:
+    """The benchmark's own clients (explicit endpoint and fake credentials): never counted."""
+    session = boto3.session.Session(
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # the emulator's fake credentials
+        region_name="us-east-1",
     )
+    # moto routes DynamoDB (Streams) only on the regional endpoint (DESIGN.md section 7)
+    config = Config(account_id_endpoint_mode="disabled", retries={"mode": "standard"})
+    clients = {
+        service: session.client(service, endpoint_url=endpoint_url, config=config)
+        for service in ("dynamodb", "s3")
+    }
+    clients["lambda"] = session.client("lambda", endpoint_url=lambda_url, config=config)
+    return clients
 
+
+def publish_seed_videos(site: Site, count: int) -> list[str]:
+    """``count`` more published videos, through the real path (upload, ``PublishVideo``,
+    ``NameVideo``), as the demo videos are: the batches view videos that exist."""
+    bucket = site.server.physical_name("VideosBucket")
     video_ids = [str(uuid.uuid4()) for _ in range(count)]
     for number, video_id in enumerate(video_ids):
-        metadata = Metadata(trace_id=str(uuid.uuid4()))
-        published = VideoPublished(
-            owner_id=str(uuid.uuid4()),
-            source_uri=f"s3://video-tutorials-bench/source/{video_id}.mp4",
-            transcoded_uri=f"s3://video-tutorials-bench/transcoded/{video_id}.mp4",
-            video_id=video_id,
-        )
-        stream = video_stream(video_id)
-        system.harness_store.write(stream, published.to_message(metadata), expected_version=-1)
-        named = VideoNamed(video_id=video_id, name=f"Benchmark video {number}")
-        system.harness_store.write(stream, named.to_message(metadata), expected_version=0)
-    system.settle()
+        key = upload_key(SEED_OWNER, video_id)
+        site.clients["s3"].put_object(Bucket=bucket, Key=key, Body=DEMO_FILE)
+        metadata = Metadata(trace_id=str(uuid.uuid4()), user_id=SEED_OWNER)
+        commands = [
+            PublishVideo(owner_id=SEED_OWNER, source_uri=s3_uri(bucket, key), video_id=video_id),
+            NameVideo(video_id=video_id, name=f"Benchmark video {number}"),
+        ]
+        for position, command in enumerate(commands):
+            message = command.to_message(metadata)
+            site.store.write(command_stream(video_id), message, expected_version=position - 1)
+    site.wait_idle()
     return video_ids
 
 
-# -- the minimum DESIGN.md allows --------------------------------------------------------------
+# -- the actions ---------------------------------------------------------------------------------
+
+#: a tiny file that starts like an MP4 (an ISO base media "ftyp" box)
+CLIP = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 2048
 
 
-@dataclass(frozen=True)
-class Need:
-    """Requests the design cannot do without: ``count`` of ``operation`` by one handler."""
+@dataclass
+class User:
+    """A browser with a user's account (``email``) and, once logged in, a session."""
 
-    function: str
-    trigger: str
-    operation: str
-    count: int
-    match: str  # a regex on "target detail" naming which requests these are
-    why: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.function} ← {self.trigger}"
+    browser: Browser
+    email: str = ""
+    videos: list[str] = field(default_factory=list)  # published by this user
 
 
-def register_minimum() -> list[Need]:
-    app, identity = "register-users", "identity-component"
-    return [
-        Need(app, "POST /register", "Query", 1, r"email-index",
-             "is the email taken? one query of the credentials view (CONTRACTS: taken → 400)"),
-        Need(app, "POST /register", "PutItem", 1, r"identity:command-",
-             "Register at expected version -1: a conditional put, no read (DESIGN §3)"),
-        Need(identity, "Register", "Query", 1, r"MessageStoreTable identity-",
-             "fetch identity-{userId}: the entity and its last command (DESIGN §4: load)"),
-        Need(identity, "Register", "PutItem", 1, r"identityEmail-",
-             "EmailReserved at -1: the conditional put decides who holds the address"),
-        Need(identity, "Register", "PutItem", 1, r"identity-.*Registered",
-             "Registered at the fetched version (known: no read)"),
-        Need(identity, "Registered", "Query", 1, r"MessageStoreTable identity-",
-             "fetch identity: guard 'welcome email already asked for'"),
-        Need(identity, "Registered", "PutItem", 1, r"sendEmail:command-",
-             "Send at -1 (a conflict means: already asked)"),
-        Need("send-email-component", "Send", "Query", 1, r"MessageStoreTable sendEmail-",
-             "fetch sendEmail-{emailId}: guard 'already sent'"),
-        Need("send-email-component", "Send", "SendEmail", 1, r"",
-             "the email itself (SES)"),
-        Need("send-email-component", "Send", "PutItem", 1, r"sendEmail-.*Sent",
-             "Sent at the fetched version"),
-        Need(identity, "Sent", "Query", 1, r"MessageStoreTable identity-",
-             "fetch identity: guard 'already recorded'"),
-        Need(identity, "Sent", "PutItem", 1, r"RegistrationEmailSent",
-             "RegistrationEmailSent at the fetched version"),
-        Need("user-credentials-aggregator", "Registered", "BatchGetItem", 1, r"",
-             "load the user's view item (one BatchGetItem per batch, DESIGN §4)"),
-        Need("user-credentials-aggregator", "Registered", "PutItem", 1, r"UserCredentials",
-             "one conditional put per user per batch"),
-    ]  # fmt: skip
+def expect(response: requests.Response, status: int, what: str) -> requests.Response:
+    if response.status_code != status:
+        raise RuntimeError(f"{what}: {response.status_code}, not {status}: {response.text[:400]}")
+    return response
 
 
-def log_in_minimum() -> list[Need]:
-    app = "authenticate"
-    return [
-        Need(app, "POST /auth/{proxy+}", "Query", 1, r"email-index",
-             "find the credentials by email (the view's email-index)"),
-        Need(app, "POST /auth/{proxy+}", "Query", 1, r"MessageStoreTable authentication-",
-             "last position of authentication-{userId}: a write without expected version"),
-        Need(app, "POST /auth/{proxy+}", "PutItem", 1, r"authentication-.*UserLoggedIn",
-             "UserLoggedIn at last + 1"),
-    ]  # fmt: skip
+def register(user: User, window: Window) -> None:
+    """The form, then ``POST /register`` and the registration-complete page."""
+    user.email = f"viewer-{uuid.uuid4().hex[:10]}@example.com"
+    form = hidden_fields(expect(user.browser.get("/register"), 200, "GET /register").text)
+    posted = user.browser.post(
+        "/register", {"id": form["id"], "email": user.email, "password": PASSWORD}
+    )
+    window.posted = time.perf_counter()
+    page = expect(user.browser.follow(expect(posted, 303, "POST /register")), 200, "registered")
+    window.pending_pages += "Your account is ready" not in page.text
 
 
-def viewing_minimum(viewings: int) -> list[Need]:
-    app, aggregator = "home", "home-page-aggregator"
-    route = "POST /record-viewing/{videoId}"
-    return [
-        Need(app, route, "Query", viewings, r"MessageStoreTable viewing-",
-             "last position of viewing-{videoId}: a write without expected version"),
-        Need(app, route, "PutItem", viewings, r"viewing-.*VideoViewed",
-             "VideoViewed at last + 1"),
-        Need(aggregator, "VideoViewed", "BatchGetItem", math.ceil(viewings / 100), r"",
-             "the batch's video items in one BatchGetItem (100 keys a call)"),
-        Need(aggregator, "VideoViewed", "TransactWriteItems", math.ceil(viewings / 99), r"",
-             "each video item once + the total, in one transaction (99 videos + the summary)"),
-    ]  # fmt: skip
+def log_in(user: User, window: Window) -> None:
+    """The log-in form, then ``POST /auth/log-in`` and the page it leads to."""
+    form = hidden_fields(expect(user.browser.get("/auth/log-in"), 200, "GET /auth/log-in").text)
+    posted = user.browser.post("/auth/log-in", {**form, "email": user.email, "password": PASSWORD})
+    window.posted = time.perf_counter()
+    expect(user.browser.follow(expect(posted, 303, "POST /auth/log-in")), 200, "logged in")
 
 
-def compare_with_minimum(
-    run: Sequence[Invocation], needs: Sequence[Need]
-) -> tuple[list[tuple[Invocation, Request]], list[tuple[Need, int]]]:
-    """Requests no need covers (beyond the minimum), and needs left unmet (below it)."""
-    remaining = {need: need.count for need in needs}
-    beyond = []
-    for invocation in run:
-        for request in invocation.requests:
-            text = f"{request.target} {request.detail}"
-            for need in needs:
-                if (
-                    remaining[need] > 0
-                    and need.label == invocation.label
-                    and need.operation == request.operation
-                    and re.search(need.match, text)
-                ):
-                    remaining[need] -= 1
-                    break
-            else:
-                beyond.append((invocation, request))
-    unmet = [(need, left) for need, left in remaining.items() if left > 0]
-    return beyond, unmet
+def record_viewing(user: User, window: Window, video_id: str, *, follow: bool = True) -> None:
+    """``POST /record-viewing/{id}`` (the button on the home page), then the home page."""
+    posted = expect(user.browser.post(f"/record-viewing/{video_id}"), 303, "POST viewing")
+    window.posted = time.perf_counter()
+    if follow:
+        page = expect(user.browser.follow(posted), 200, "home page")
+        window.pending_pages += "on its way" in page.text
 
 
-# -- figures ---------------------------------------------------------------------------------
+def publish_video(user: User, window: Window) -> None:
+    """The dashboard's upload form straight to S3, back to the site, then Publish."""
+    dashboard = expect(user.browser.get("/creators-portal"), 200, "GET /creators-portal")
+    match = re.search(r'<form method="post" action="([^"]+)" enctype', dashboard.text)
+    if match is None:
+        raise RuntimeError("no upload form on the dashboard")
+    action = html.unescape(match.group(1))
+    form_html = dashboard.text[match.start() :]
+    uploaded = expect(user.browser.upload(action, hidden_fields(form_html), CLIP), 303, "upload")
+    page = expect(user.browser.follow(uploaded), 200, "GET /creators-portal/uploaded")
+    fields = hidden_fields(page.text)
+    posted = user.browser.post("/creators-portal/publish-video", fields)
+    window.posted = time.perf_counter()
+    after = expect(user.browser.follow(expect(posted, 303, "POST publish-video")), 200, "dash")
+    window.pending_pages += "on its way" in after.text
+    user.videos.append(fields["videoId"])
+
+
+def change_video(user: User, window: Window, what: str, value: str) -> None:
+    """The video's page, then its name (``what`` = "name") or description form; the
+    operation's page, which leads back to the video's page once it succeeded."""
+    video_id = user.videos[0]
+    path = f"/creators-portal/videos/{video_id}"
+    expect(user.browser.get(path), 200, f"GET {path}")
+    field_name = "name" if what == "name" else "description"
+    posted = expect(user.browser.post(f"{path}/{what}", {field_name: value}), 303, what)
+    window.posted = time.perf_counter()
+    response = user.browser.follow(posted)
+    window.pending_pages += response.status_code == 200 and "on its way" in response.text
+    for _ in range(20):  # a pending operation's page refreshes itself, as a browser would
+        if response.status_code == 303:
+            response = user.browser.follow(response)
+            continue
+        if response.status_code == 200 and "on its way" not in response.text:
+            break
+        time.sleep(0.2)
+        response = user.browser.get(response.url)
+    expect(response, 200, f"{what} done")
+
+
+# -- measuring -------------------------------------------------------------------------------
 
 
 @dataclass
 class Scenario:
+    """One action in one topology: its runs."""
+
     title: str
-    runs: list[list[Invocation]]
+    topology: str
+    runs: list[Window]
     actions_per_run: int
-    needs: list[Need]
-    note: str = ""
+    note: str
+    memory: Mapping[str, int]  # MB by function id
+    names: Mapping[str, str]  # service name by function id
 
 
-def signature(run: Sequence[Invocation]) -> Counter[tuple[str, str]]:
-    return Counter((i.label, r.operation) for i in run for r in i.requests)
+def measure(
+    site: Site,
+    observer: Observer,
+    browser: Browser,
+    action: Callable[[Window, int], None],
+    runs: int,
+    *,
+    warm_up: bool = True,
+) -> list[Window]:
+    """One warm-up run (cold starts, caches), then ``runs`` runs, each until idle."""
+    consumers = site.consumers()
+    if warm_up:
+        action(Window(), -1)
+        site.wait_idle()
+    measured = []
+    for number in range(runs):
+        site.wait_idle()
+        api, s3 = browser.api_requests, browser.s3_requests
+        with observer.recording() as window:
+            action(window, number)
+            site.wait_idle()
+        window.api_requests = browser.api_requests - api
+        window.browser_s3 = browser.s3_requests - s3
+        ends = [i.ended for i in window.invocations if i.function_id in consumers]
+        if window.posted is not None and ends:
+            window.propagation_ms = (max(ends) - window.posted) * 1000
+        measured.append(window)
+    return measured
 
 
-def per_action(scenario: Scenario, value: Callable[[list[Invocation]], float]) -> float:
+@dataclass(frozen=True)
+class Action:
+    """One user action to measure: what it does in a run (``run(window, number)``)."""
+
+    title: str
+    run: Callable[[Window, int], None]
+    note: str
+    runs: int = REPEATS
+    per_run: int = 1  # actions in one run
+    warm_up: bool = True
+
+
+def actions_of(site: Site, user: User, batch_videos: Sequence[str]) -> list[Action]:
+    """The actions, in the order they run (each leaves what the next needs: an account, a
+    session, a published video)."""
+    demo_videos = list(DEMO_VIDEOS)
+    accounts: list[str] = []
+
+    def register_one(window: Window, _number: int) -> None:
+        register(user, window)
+        accounts.append(user.email)
+
+    def log_in_first(window: Window, _number: int) -> None:
+        user.email = accounts[0]
+        log_in(user, window)
+
+    def view(window: Window, number: int) -> None:
+        record_viewing(user, window, demo_videos[number % len(demo_videos)])
+
+    def batch_of(size: int) -> Callable[[Window, int], None]:
+        def batch(window: Window, _number: int) -> None:
+            with site.mappings_paused():
+                for video_id in batch_videos[:size]:
+                    record_viewing(user, window, video_id, follow=False)
+            window.posted = None  # the mappings were paused: no propagation to tell
+
+        return batch
+
+    def name(window: Window, number: int) -> None:
+        change_video(user, window, "name", f"Tutorial {number + 2}, {uuid.uuid4().hex[:6]}")
+
+    def describe(window: Window, number: int) -> None:
+        change_video(user, window, "describe", f"What it shows, take {number + 2}.")
+
+    batches = [
+        Action(
+            f"record a viewing, batch of {size}",
+            batch_of(size),
+            f"{size} viewings of {size} videos posted while every mapping is paused, then "
+            "delivered in batches (no page after each POST)",
+            runs=BATCH_REPEATS,
+            per_run=size,
+            warm_up=False,
+        )
+        for size in BATCHES
+    ]
+    return [
+        Action(
+            "register",
+            register_one,
+            "GET /register, POST /register, the registration-complete page; then identity, "
+            "send-email (SES) and user-credentials until idle",
+        ),
+        Action("log in", log_in_first, "GET /auth/log-in, POST /auth/log-in, the home page"),
+        Action(
+            "record a viewing",
+            view,
+            "a logged-in viewer: POST /record-viewing/{id}, the home page (the 303 followed)",
+        ),
+        *batches,
+        Action(
+            "publish a video",
+            lambda window, _number: publish_video(user, window),
+            "the dashboard, the upload straight to S3, the uploaded page, POST "
+            "/creators-portal/publish-video, the dashboard",
+        ),
+        Action(
+            "name a video",
+            name,
+            "the video's page, POST …/name, the operation's page, the video's page",
+        ),
+        Action(
+            "describe a video",
+            describe,
+            "the video's page, POST …/describe, the operation's page, the video's page",
+        ),
+    ]
+
+
+def run_topology(topology: str) -> tuple[list[Scenario], dict[str, Any]]:
+    """Every action, measured on a devserver in one topology."""
+    started = time.perf_counter()
+    with running_site(topology) as site:
+        server = site.server
+        assert server.runtime is not None
+        batch_videos = publish_seed_videos(site, max(BATCHES))
+        dynamodb = site.clients["dynamodb"]
+        observer = Observer(
+            Capacity(dynamodb, describe_tables(dynamodb, site.tables())), site.own_clients
+        )
+        memory = {f: site.memory_mb(f) for f in server.runtime.functions}
+        names = {f: site.function_name(f) for f in server.runtime.functions}
+        user = User(Browser(server.api_url or ""))
+        scenarios = []
+        with observer.installed(server):
+            for action in actions_of(site, user, batch_videos):
+                runs = measure(
+                    site, observer, user.browser, action.run, action.runs, warm_up=action.warm_up
+                )
+                scenarios.append(
+                    Scenario(
+                        action.title, topology, runs, action.per_run, action.note, memory, names
+                    )
+                )
+        mappings = site.clients["lambda"].list_event_source_mappings()["EventSourceMappings"]
+        expected = {("dynamodbstreams", op) for op in STREAM_READS} | {
+            ("sqs", op) for op in QUEUE_POLLS
+        }
+        unexpected = Counter(
+            f"{r.service} {r.operation}"
+            for s in scenarios
+            for run in s.runs
+            for r in run.poller_requests
+            if (r.service, r.operation) not in expected
+        )
+        facts = {
+            "seconds": time.perf_counter() - started,
+            "queue_mappings": sum(m["EventSourceArn"].startswith("arn:aws:sqs") for m in mappings),
+            "secret_users": {
+                function_id
+                for function_id, spec in server.runtime.functions.items()
+                if "SESSION_SECRET_ARN" in spec.environment
+            },
+            "unexpected": ", ".join(f"{k} {n}" for k, n in unexpected.items()),
+            "errors": [
+                f"{i.function_id} ← {i.trigger}: {i.error}"
+                for s in scenarios
+                for run in s.runs
+                for i in run.invocations
+                if i.error
+            ],
+        }
+    return scenarios, facts
+
+
+# -- figures -----------------------------------------------------------------------------------
+
+POLLED_SQS_BILLED = {"ReceiveMessage", "DeleteMessageBatch"}
+#: what Lambda's pollers do (the devserver's pollers, its stream reader and ``wait_idle``)
+STREAM_READS = {"DescribeStream", "GetShardIterator", "GetRecords", "ListStreams"}
+QUEUE_POLLS = {"ReceiveMessage", "DeleteMessageBatch", "GetQueueAttributes"}
+
+
+def per_action(scenario: Scenario, value: Callable[[Window], float]) -> float:
     """The median over the runs of ``value(run)``, per action."""
     return statistics.median(value(run) for run in scenario.runs) / scenario.actions_per_run
 
 
-def dynamodb_requests(run: Sequence[Invocation]) -> int:
-    return sum(r.dynamodb for i in run for r in i.requests)
+def function_requests(run: Window) -> list[Request]:
+    return [r for i in run.invocations for r in i.requests]
 
 
-def print_scenario(scenario: Scenario) -> None:
-    run = scenario.runs[0]
-    n = scenario.actions_per_run
-    print(f"\n=== {scenario.title}")
-    if scenario.note:
-        print(f"    {scenario.note}")
-    varies = any(signature(other) != signature(run) for other in scenario.runs[1:])
-    per_label: dict[str, list[Invocation]] = defaultdict(list)
-    for invocation in run:
-        per_label[invocation.label].append(invocation)
-    header = (
-        f"  {'function ← trigger':<52} {'calls':>5}  {'requests (one run)':<40} "
-        f"{'WRU':>6} {'RRU':>6} {'CPU ms':>7} {'log B':>6}"
+def sqs_billed(run: Window) -> float:
+    """SQS requests billed for delivering: receives that returned messages and deletes (per
+    64 KB), and each message SNS sent into a queue (assumed billed as a SendMessage)."""
+    polled = sum(
+        max(1, math.ceil(r.payload / CHUNK))
+        for r in run.poller_requests
+        if r.service == "sqs"
+        and r.operation in POLLED_SQS_BILLED
+        and (r.operation != "ReceiveMessage" or r.messages)
     )
-    print(header)
-    print("  " + "-" * (len(header) - 2))
-    for label, invocations in per_label.items():
-        operations = Counter(r.operation for i in invocations for r in i.requests)
-        listed = ", ".join(f"{op} {count}" for op, count in operations.items()) or "(none)"
-        wru = sum(r.wru for i in invocations for r in i.requests)
-        rru = sum(r.rru for i in invocations for r in i.requests)
-        cpu = statistics.median(
-            sum(i.cpu_seconds for i in other if i.label == label) for other in scenario.runs
-        )
-        logged = sum(i.log_bytes for i in invocations)
-        print(
-            f"  {label:<52} {len(invocations):>5}  {listed:<40} {wru:>6g} {rru:>6g} "
-            f"{cpu * 1e3:>7.1f} {logged:>6}"
-        )
-    counted = dynamodb_requests(run)
-    minimum = sum(need.count for need in scenario.needs if need.operation != "SendEmail")
-    ses = sum(r.service == "ses" for i in run for r in i.requests)
-    per = (
-        f" per run of {n} viewings; per viewing {counted / n:.2f} vs {minimum / n:.2f}"
-        if n > 1
-        else ""
+    return polled + deliveries(run)
+
+
+def deliveries(run: Window) -> int:
+    """Messages SNS delivered into the consumers' queues (each received at least once)."""
+    return len({m for r in run.poller_requests if r.service == "sqs" for m in r.message_ids})
+
+
+def local_polls(run: Window) -> int:
+    """The devserver's polling that carried nothing: empty receives, queue counts, stream
+    reads (Lambda's stream reads are free; its idle long polls are the fixed cost)."""
+    return sum(
+        1
+        for r in run.poller_requests
+        if not (r.service == "sqs" and r.operation in POLLED_SQS_BILLED and r.messages)
+        and not (r.service == "sqs" and r.operation == "DeleteMessageBatch")
     )
-    print(
-        f"  DynamoDB requests: {counted}   minimum: {minimum}   ratio {counted / minimum:.2f}"
-        f"{per}" + (f"   (+ {ses} SES SendEmail)" if ses else "")
+
+
+def gb_seconds(scenario: Scenario, run: Window) -> float:
+    """Memory (the template's) x duration (measured here, rounded up to 1 ms as billed)."""
+    return sum(
+        scenario.memory[i.function_id] / 1024 * math.ceil(i.duration_ms) / 1000
+        for i in run.invocations
     )
-    if varies:
-        print("  !! the runs did not all make the same requests:")
-        for other in scenario.runs:
-            print("     ", sorted(signature(other).items()))
-    print("  the minimum, line by line:")
-    for need in scenario.needs:
-        print(f"    {need.count:>3} {need.operation:<19} {need.label:<48} {need.why}")
-    beyond, unmet = compare_with_minimum(run, scenario.needs)
-    if beyond:
-        print("  BEYOND THE MINIMUM (request trace):")
-        for invocation, request in beyond:
-            print(f"    {invocation.label:<48} {request.describe()}")
-    if unmet:
-        print("  below the minimum (the model above expects these):")
-        for need, left in unmet:
-            print(f"    {left} x {need.operation} of {need.label}: {need.why}")
-    print(
-        "  request trace (one run):"
-        if n == 1
-        else f"  request trace (one run; 1 of the {n} app calls):"
-    )
-    shown: set[str] = set()
-    for invocation in run:
-        if n > 1 and invocation.trigger.startswith("POST ") and invocation.label in shown:
-            continue
-        shown.add(invocation.label)
-        for request in invocation.requests:
-            print(f"    {invocation.label:<48} {request.describe()}")
+
+
+def billable_requests(run: Window) -> int:
+    """The requests billed per action: API Gateway, every request a function made, S3 from
+    the browser, and SQS deliveries (not the stream reads: free for Lambda)."""
+    return run.api_requests + len(function_requests(run)) + run.browser_s3 + int(sqs_billed(run))
 
 
 @dataclass
@@ -1034,36 +1148,72 @@ class CostLine:
     core: bool = True  # in the issue's list (logs and traces are not)
 
 
-def costs(scenario: Scenario) -> list[CostLine]:
-    def total(value: Callable[[Invocation, Request], float]) -> Callable[[list[Invocation]], float]:
-        return lambda run: sum(value(i, r) for i in run for r in i.requests)
+def costs(scenario: Scenario, secret_users: set[str]) -> list[CostLine]:
+    """What a million such actions cost, line by line."""
 
-    wru = per_action(scenario, total(lambda _i, r: r.wru))
-    rru = per_action(scenario, total(lambda _i, r: r.rru))
-    emails = per_action(scenario, total(lambda _i, r: float(r.service == "ses")))
-    secret_calls = per_action(scenario, total(lambda _i, r: float(r.service == "secretsmanager")))
-    invocations = per_action(scenario, len)
-    api = per_action(
-        scenario, lambda run: sum(i.trigger.startswith(("GET ", "POST ")) for i in run)
-    )
-    gb_seconds = per_action(
+    def of(select: Callable[[Request], float]) -> Callable[[Window], float]:
+        return lambda run: sum(select(r) for r in function_requests(run))
+
+    wru = per_action(scenario, of(lambda r: r.wru))
+    rru = per_action(scenario, of(lambda r: r.rru))
+    invocations = per_action(scenario, lambda run: len(run.invocations))
+    gb_s = per_action(scenario, lambda run: gb_seconds(scenario, run))
+    api = per_action(scenario, lambda run: run.api_requests)
+    publishes = per_action(
         scenario,
-        lambda run: sum(i.function.memory_mb / 1024 * i.estimated_seconds() for i in run),
+        of(lambda r: max(1, math.ceil(r.payload / CHUNK)) if r.service == "sns" else 0),
     )
-    logged = per_action(scenario, lambda run: sum(i.log_bytes for i in run))
-    secret_users = per_action(scenario, lambda run: sum(i.secret_uses > 0 for i in run))
-    # on AWS: one GetSecretValue per warm environment per cache period, shared by all actions
-    if secret_users:
+    delivered = per_action(scenario, deliveries)
+    sns_bytes = per_action(
+        scenario,
+        lambda run: (
+            sum(r.payload for r in function_requests(run) if r.service == "sns")
+            + sum(r.payload for r in run.poller_requests if r.operation == "ReceiveMessage")
+        ),
+    )
+    sqs = per_action(scenario, sqs_billed)
+    s3_writes = per_action(
+        scenario,
+        lambda run: (
+            run.browser_s3
+            + sum(
+                r.service == "s3" and r.operation in S3_WRITE_OPERATIONS
+                for r in function_requests(run)
+            )
+        ),
+    )
+    s3_reads = per_action(
+        scenario,
+        of(lambda r: float(r.service == "s3" and r.operation not in S3_WRITE_OPERATIONS)),
+    )
+    emails = per_action(scenario, of(lambda r: float(r.service in ("ses", "sesv2"))))
+    secret_calls = per_action(scenario, of(lambda r: float(r.service == "secretsmanager")))
+    uses_secret = per_action(
+        scenario, lambda run: any(i.function_id in secret_users for i in run.invocations)
+    )
+    if uses_secret:  # on AWS: one call per warm environment per cache period, shared by all
         secret_calls += SECRET_ENVIRONMENTS * 86_400 / SECRET_CACHE_SECONDS / SECRET_ACTIONS_PER_DAY
-    lines = [
+    logged = per_action(scenario, lambda run: sum(i.log_bytes for i in run.invocations))
+    return [
         CostLine("DynamoDB write request units", wru, "WRU", wru * PRICE["wru"] * 1e6),
         CostLine("DynamoDB read request units", rru, "RRU", rru * PRICE["rru"] * 1e6),
         CostLine("DynamoDB Streams reads by Lambda", 0, "free", 0.0),
         CostLine("Lambda requests", invocations, "invocations",
                  invocations * PRICE["lambda_request"] * 1e6),
-        CostLine("Lambda duration (arm64)", gb_seconds, "GB-s",
-                 gb_seconds * PRICE["lambda_gb_second"] * 1e6),
+        CostLine("Lambda duration (measured here)", gb_s, "GB-s",
+                 gb_s * PRICE["lambda_gb_second"] * 1e6),
         CostLine("API Gateway REST requests", api, "requests", api * PRICE["api_request"] * 1e6),
+        CostLine("SNS FIFO publishes (64 KB units)", publishes, "requests",
+                 publishes * PRICE["sns_fifo_publish"] * 1e6),
+        CostLine("SNS FIFO deliveries to SQS", delivered, "messages",
+                 delivered * PRICE["sns_fifo_delivery"] * 1e6),
+        CostLine("SNS FIFO payload (in + out)", sns_bytes, "bytes",
+                 sns_bytes / 1e9 * PRICE["sns_fifo_gb"] * 1e6),
+        CostLine("SQS FIFO requests (delivery)", sqs, "requests",
+                 sqs * PRICE["sqs_fifo_request"] * 1e6),
+        CostLine("S3 PUT/COPY/POST requests", s3_writes, "requests",
+                 s3_writes * PRICE["s3_write"] * 1e6),
+        CostLine("S3 GET/HEAD requests", s3_reads, "requests", s3_reads * PRICE["s3_read"] * 1e6),
         CostLine("SES email", emails, "emails", emails * PRICE["email"] * 1e6),
         CostLine("Secrets Manager GetSecretValue", secret_calls, "calls",
                  secret_calls * PRICE["secret_call"] * 1e6),
@@ -1072,20 +1222,119 @@ def costs(scenario: Scenario) -> list[CostLine]:
         CostLine(f"X-Ray traces ({TRACE_SAMPLING:.0%} sampled)", invocations * TRACE_SAMPLING,
                  "traces", invocations * TRACE_SAMPLING * PRICE["trace"] * 1e6, core=False),
     ]  # fmt: skip
-    return lines
 
 
-def print_costs(scenarios: Sequence[Scenario]) -> None:
+def dollars(lines: Sequence[CostLine], *, core_only: bool = True) -> float:
+    return sum(line.dollars_per_million for line in lines if line.core or not core_only)
+
+
+def operations(requests_made: Sequence[Request]) -> str:
+    """``service Operation(Target) n, …`` in the order first made."""
+    counted = Counter(f"{r.service} {r.name}" for r in requests_made)
+    return ", ".join(f"{name} {n}" if n > 1 else name for name, n in counted.items()) or "-"
+
+
+def signature(run: Window) -> Counter[tuple[str, str]]:
+    """What the functions asked for in a run: ``{(function, request): count}``."""
+    return Counter((i.function_id, r.name) for i in run.invocations for r in i.requests)
+
+
+def differences(signatures: Sequence[Counter[tuple[str, str]]]) -> dict[tuple[str, str], list[int]]:
+    """The requests whose count is not the same in every run, with each run's count (a page
+    polling a view, for one, asks as often as the view keeps it waiting)."""
+    keys = sorted({key for each in signatures for key in each})
+    counts = {key: [each[key] for each in signatures] for key in keys}
+    return {key: found for key, found in counts.items() if len(set(found)) > 1}
+
+
+def propagation(scenario: Scenario) -> list[float]:
+    return [run.propagation_ms for run in scenario.runs if run.propagation_ms is not None]
+
+
+def print_scenario(scenario: Scenario, secret_users: set[str]) -> None:
+    n = scenario.actions_per_run
+    first = scenario.runs[0]
+    print(f"\n=== {scenario.title} — {scenario.topology} ({len(scenario.runs)} runs)")
+    print(f"    {scenario.note}")
+    labels: dict[str, list[Invocation]] = defaultdict(list)
+    for invocation in first.invocations:
+        labels[f"{scenario.names[invocation.function_id]} ← {invocation.trigger}"].append(
+            invocation
+        )
+    print(f"  {'function ← trigger':<58} {'calls':>5} {'ms here':>8} {'WRU':>6} {'RRU':>6}  "
+          "requests (one run)")  # fmt: skip
+    for label, invocations in labels.items():
+        wanted = {(i.function_id, i.trigger) for i in invocations}
+        durations = [
+            i.duration_ms for run in scenario.runs for i in run.invocations
+            if (i.function_id, i.trigger) in wanted
+        ]  # fmt: skip
+        made = [r for i in invocations for r in i.requests]
+        print(
+            f"  {label[:58]:<58} {len(invocations):>5} {statistics.median(durations):>8.1f} "
+            f"{sum(r.wru for r in made):>6g} {sum(r.rru for r in made):>6g}  {operations(made)}"
+        )
+    print(f"  {POLLERS + ' (the devserver)':<58} {'':>5} {'':>8} {'':>6} {'':>6}  "
+          f"{operations(first.poller_requests)}")  # fmt: skip
+    differing = differences([signature(run) for run in scenario.runs])
+    if differing:
+        print("  runs that differ (requests by function, run by run):")
+        for (function_id, name), counts in differing.items():
+            shown = ", ".join(str(n) for n in counts)
+            print(f"    {scenario.names[function_id]} {name}: {shown}")
+    lines = {line.component: line for line in costs(scenario, secret_users)}
+    per = f" (per viewing: runs of {n})" if n > 1 else ""
+    dynamodb = per_action(
+        scenario, lambda run: sum(r.service == "dynamodb" for r in function_requests(run))
+    )
+    print(f"  per action{per}, medians of the runs:")
+    print(
+        f"    API Gateway {lines['API Gateway REST requests'].units:g} requests; Lambda "
+        f"{lines['Lambda requests'].units:g} invocations, "
+        f"{lines['Lambda duration (measured here)'].units:.4f} GB-s (measured on this machine); "
+        f"DynamoDB {dynamodb:g} requests, {lines['DynamoDB write request units'].units:g} WRU, "
+        f"{lines['DynamoDB read request units'].units:g} RRU"
+    )
+    local = per_action(scenario, local_polls)
+    print(
+        f"    SNS {lines['SNS FIFO publishes (64 KB units)'].units:g} publish requests, "
+        f"{lines['SNS FIFO deliveries to SQS'].units:g} deliveries; SQS "
+        f"{lines['SQS FIFO requests (delivery)'].units:g} billed requests (+ {local:g} local "
+        f"polls and stream reads that carried nothing); S3 "
+        f"{lines['S3 PUT/COPY/POST requests'].units:g} PUT-class + "
+        f"{lines['S3 GET/HEAD requests'].units:g} GET-class; SES "
+        f"{lines['SES email'].units:g} emails; ${dollars(list(lines.values())):.2f} per million"
+    )
+    delays = propagation(scenario)
+    if delays:
+        print(
+            f"    propagation (POST answered → last consumer finished): p50 "
+            f"{statistics.median(delays):.1f} ms (runs {min(delays):.1f} to {max(delays):.1f} ms)"
+        )
+    else:
+        print("    propagation: - (" + ("no consumer ran" if n == 1 else "mappings paused") + ")")
+    pending = sum(run.pending_pages for run in scenario.runs)
+    if pending:
+        print(f"  !! {pending} page(s) after a POST said 'on its way' instead of showing the write")
+
+
+def print_costs(scenarios: Sequence[Scenario], secret_users: set[str]) -> None:
     print("\n=== Cost per million actions (estimate)")
     print(f"  prices: {PRICES_AS_OF}:")
     print(
         f"    DynamoDB on-demand ${PRICE['wru'] * 1e6:.3f} per million WRU, "
-        f"${PRICE['rru'] * 1e6:.3f} per million RRU; Lambda arm64 "
-        f"${PRICE['lambda_gb_second']:.10f} per GB-s + ${PRICE['lambda_request'] * 1e6:.2f} "
-        f"per million requests;\n    API Gateway REST ${PRICE['api_request'] * 1e6:.2f} per "
-        f"million; SES ${PRICE['email'] * 1000:.2f} per 1,000 emails; Secrets Manager "
-        f"${PRICE['secret_call'] * 1e4:.2f} per 10,000 calls; CloudWatch Logs "
-        f"${PRICE['log_gb']:.2f} per GB; X-Ray ${PRICE['trace'] * 1e6:.2f} per million traces"
+        f"${PRICE['rru'] * 1e6:.3f} per million RRU, Streams reads by Lambda free; Lambda arm64 "
+        f"${PRICE['lambda_gb_second']:.10f} per GB-s + ${PRICE['lambda_request'] * 1e6:.2f} per "
+        f"million requests;\n    API Gateway REST ${PRICE['api_request'] * 1e6:.2f} per million; "
+        f"SNS FIFO ${PRICE['sns_fifo_publish'] * 1e6:.2f} per million publishes (64 KB each) + "
+        f"${PRICE['sns_fifo_delivery'] * 1e6:.2f} per million deliveries + "
+        f"${PRICE['sns_fifo_gb']:.3f} per GB in and out;\n    SQS FIFO "
+        f"${PRICE['sqs_fifo_request'] * 1e6:.2f} per million requests (64 KB each); S3 "
+        f"${PRICE['s3_write'] * 1000:.4f} per 1,000 PUT/COPY/POST, "
+        f"${PRICE['s3_read'] * 1000:.4f} per 1,000 GET/HEAD; SES ${PRICE['email'] * 1000:.2f} per "
+        f"1,000 emails; Secrets Manager ${PRICE['secret_call'] * 1e4:.2f} per 10,000 calls;\n"
+        f"    CloudWatch Logs ${PRICE['log_gb']:.2f} per GB; X-Ray ${PRICE['trace'] * 1e6:.2f} per "
+        "million traces"
     )
     print(
         "  units: writes 1 WRU per KB (rounded up), x2 in a transaction, + each GSI entry "
@@ -1093,190 +1342,119 @@ def print_costs(scenarios: Sequence[Scenario]) -> None:
         "a read finding nothing still 1 (0.5)"
     )
     print(
-        f"  Lambda duration = the handler's CPU time here ÷ its CPU share (MemorySize / "
-        f"{FULL_VCPU_MB} MB) + assumed round trips\n    (DynamoDB 5 ms, BatchGetItem 8 ms, "
-        "TransactWriteItems 15 ms, SES 50 ms), rounded up to 1 ms; warm invocations only"
+        "  Lambda duration: each invocation's duration measured here (on moto, on this machine; "
+        "the benchmark's own lookups taken out),\n    rounded up to 1 ms, x the template's "
+        "MemorySize; warm invocations only (the warm-up run took the cold starts)"
+    )
+    print(
+        "  SQS: per action, the receives that carried messages and the deletes (Lambda's "
+        "pollers), and each message SNS sends into a\n    queue (assumed billed as an SQS "
+        "request); the idle long polls are a fixed monthly cost (below)"
     )
     print(
         f"  Secrets Manager: the apps cache the secret {SECRET_CACHE_SECONDS} s: counted as "
         f"{SECRET_ENVIRONMENTS} warm environments x {86_400 // SECRET_CACHE_SECONDS} calls a day "
         f"over {SECRET_ACTIONS_PER_DAY:,} such actions a day"
     )
-    header = f"  {'action':<42} {'component':<34} {'units per action':>22} {'$ per million':>14}"
-    print(header)
-    print("  " + "-" * (len(header) - 2))
-    for scenario in scenarios:
-        lines = costs(scenario)
-        for number, line in enumerate(lines):
-            units = f"{line.units:,.4g} {line.unit_name}" if line.unit_name != "free" else "-"
-            name = scenario.title if number == 0 else ""
-            print(
-                f"  {name:<42} {line.component:<34} {units:>22} {line.dollars_per_million:>14.4f}"
-            )
-        core = sum(line.dollars_per_million for line in lines if line.core)
-        every = sum(line.dollars_per_million for line in lines)
-        print(f"  {'':<42} {'total (the issue list)':<34} {'':>22} {core:>14.4f}")
-        print(f"  {'':<42} {'total with logs and traces':<34} {'':>22} {every:>14.4f}")
-
-
-def print_durations(scenarios: Sequence[Scenario]) -> None:
-    print("\n=== Lambda durations (warm; medians of the runs, per invocation)")
-    print(
-        f"  {'action':<42} {'function ← trigger':<52} {'CPU here ms':>11} "
-        f"{'moto wall ms':>12} {'billed est. ms':>14}"
-    )
-    for scenario in scenarios:
-        labels = dict.fromkeys(i.label for i in scenario.runs[0])
-        for number, label in enumerate(labels):
-
-            def median_of(
-                value: Callable[[Invocation], float], label: str = label, runs: Any = scenario.runs
-            ) -> float:
-                return statistics.median(
-                    statistics.mean(value(i) for i in run if i.label == label) for run in runs
-                )
-
-            print(
-                f"  {scenario.title if number == 0 else '':<42} {label:<52} "
-                f"{median_of(lambda i: i.cpu_seconds) * 1e3:>11.1f} "
-                f"{median_of(lambda i: i.wall_seconds) * 1e3:>12.1f} "
-                f"{median_of(lambda i: i.estimated_seconds()) * 1e3:>14.0f}"
-            )
-
-
-def print_summary(scenarios: Sequence[Scenario]) -> None:
-    print("\n=== Summary (per action)")
     header = (
-        f"  {'action':<38} {'DynamoDB requests':>17} {'minimum':>8} {'ratio':>6} "
-        f"{'WRU':>6} {'RRU':>6} {'$/million':>10} {'+ logs, traces':>15}"
+        f"  {'action':<34} {'topology':<8} {'component':<34} {'units per action':>18} "
+        f"{'$ per million':>13}"
     )
     print(header)
     print("  " + "-" * (len(header) - 2))
     for scenario in scenarios:
-        n = scenario.actions_per_run
-        counted = dynamodb_requests(scenario.runs[0]) / n
-        minimum = sum(need.count for need in scenario.needs if need.operation != "SendEmail") / n
-        lines = costs(scenario)
-        units = {line.unit_name: line.units for line in lines}
-        core = sum(line.dollars_per_million for line in lines if line.core)
-        every = sum(line.dollars_per_million for line in lines)
+        lines = costs(scenario, secret_users)
+        shown = [line for line in lines if line.units or line.unit_name == "free"]
+        for number, line in enumerate(shown):
+            units = f"{line.units:,.4g} {line.unit_name}" if line.unit_name != "free" else "-"
+            title = (scenario.title, scenario.topology) if number == 0 else ("", "")
+            print(
+                f"  {title[0]:<34} {title[1]:<8} {line.component:<34} {units:>18} "
+                f"{line.dollars_per_million:>13.4f}"
+            )
+        print(f"  {'':<34} {'':<8} {'total (the issue list)':<34} {'':>18} {dollars(lines):>13.4f}")
         print(
-            f"  {scenario.title:<38} {counted:>17.2f} {minimum:>8.2f} {counted / minimum:>6.2f} "
-            f"{units['WRU']:>6.2f} {units['RRU']:>6.2f} {core:>10.2f} {every:>15.2f}"
+            f"  {'':<34} {'':<8} {'total with logs and traces':<34} {'':>18} "
+            f"{dollars(lines, core_only=False):>13.4f}"
         )
 
 
-# -- main ------------------------------------------------------------------------------------
-
-
-def measure(
-    system: System, action: Callable[[int], None], repeats: int, warm_up: bool = True
-) -> list[list[Invocation]]:
-    if warm_up:
-        action(-1)
-    runs = []
-    for number in range(repeats):
-        with system.run() as invocations:
-            action(number)
-        runs.append(invocations)
-    return runs
-
-
-def check_secret_cache(system: System, email: str) -> str:
-    """Log in three times with the secret in Secrets Manager: how many GetSecretValue?"""
-    secret = system.secrets.create_secret(
-        Name=f"{PREFIX}-SessionSecret-check", SecretString="s" * 64
+def print_summary(scenarios: Sequence[Scenario], secret_users: set[str]) -> None:
+    print("\n=== Summary per action: Streams vs Queues (medians of the runs)")
+    header = (
+        f"  {'action':<34} {'$/million S':>11} {'Q':>8} {'Q/S':>5}  {'requests S':>10} {'Q':>6}  "
+        f"{'invocations S':>13} {'Q':>5}  {'propagation p50 S':>17} {'Q':>9}"
     )
-    loaded = system._load(
-        system.by_name("authenticate").function,
-        SESSION_SECRET=None,
-        SESSION_SECRET_ARN=secret["ARN"],
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+    by_title: dict[str, dict[str, Scenario]] = defaultdict(dict)
+    for scenario in scenarios:
+        by_title[scenario.title][scenario.topology] = scenario
+    for title, pair in by_title.items():
+        if set(pair) != set(TOPOLOGIES):
+            continue
+        streams, queues = pair["Streams"], pair["Queues"]
+        cost = [dollars(costs(s, secret_users)) for s in (streams, queues)]
+        asked = [per_action(s, billable_requests) for s in (streams, queues)]
+        calls = [per_action(s, lambda run: len(run.invocations)) for s in (streams, queues)]
+        delays = [propagation(s) for s in (streams, queues)]
+        shown = [f"{statistics.median(d):.1f} ms" if d else "-" for d in delays]
+        print(
+            f"  {title:<34} {cost[0]:>11.2f} {cost[1]:>8.2f} {cost[1] / cost[0]:>5.2f}  "
+            f"{asked[0]:>10.4g} {asked[1]:>6.4g}  {calls[0]:>13.3g} {calls[1]:>5.3g}  "
+            f"{shown[0]:>17} {shown[1]:>9}"
+        )
+    print(
+        "  requests = API Gateway + every request the functions made + the browser's S3 upload "
+        "+ SQS delivery requests (stream reads: free)"
     )
-    form = {"email": email, "password": PASSWORD}
-    with system.run() as invocations:
-        for _ in range(3):
-            system.request("POST", "/auth/log-in", form=form, via=loaded)
-    calls = sum(r.operation == "GetSecretValue" for i in invocations for r in i.requests)
-    return (
-        f"3 log-ins with the secret in Secrets Manager (SESSION_SECRET unset): "
-        f"{calls} GetSecretValue (cached {SECRET_CACHE_SECONDS} s)"
+
+
+def print_fixed_costs(queue_mappings: int) -> None:
+    polls = SQS_IDLE_POLLERS * MONTH_SECONDS / SQS_LONG_POLL_SECONDS
+    monthly = polls * PRICE["sqs_fifo_request"]
+    print("\n=== Fixed monthly cost of the Queues topology: Lambda's idle SQS polling")
+    print(
+        f"  assumed: Lambda long-polls each queue with {SQS_IDLE_POLLERS} pollers, "
+        f"{SQS_LONG_POLL_SECONDS} s a ReceiveMessage, whether messages come or not:\n"
+        f"  {polls:,.0f} requests a month per consumer = ${monthly:.2f} a month per consumer; "
+        f"{queue_mappings} consumer queues = ${monthly * queue_mappings:.2f} a month "
+        "(before the free tier's first million requests)"
     )
+    print("  Streams topology: Lambda's reads of the DynamoDB stream are free: no fixed cost")
 
 
 def main() -> int:
     import moto
 
     started = time.perf_counter()
-    with moto_process() as endpoint:
-        system = System(endpoint)
-        print(
-            f"Requests and cost per user action: moto {moto.__version__} server at {endpoint} "
-            f"(own process), tables of template.yaml, {REPEATS} runs of each action after one "
-            f"warm-up"
-        )
-
-        # what the site has before anyone acts: the demo videos, videos for the batches
-        system.invoke(system.by_name("demo-videos"), {}, "(invoked at start)")
-        system.settle()
-        batch_videos = publish_videos(system, max(BATCHES))
-        from video_tutorials.demo import DEMO_VIDEOS
-
-        demo_ids = list(DEMO_VIDEOS)
-        system.invocations.clear()
-
-        emails = [f"viewer-{uuid.uuid4().hex[:8]}@example.com" for _ in range(REPEATS + 1)]
-        registrations = measure(system, lambda n: register(system, emails[n]), REPEATS)
-        viewer = emails[0]
-        cookies: dict[str, str] = {}
-
-        def log_in_once(_: int) -> None:
-            cookies.update(log_in(system, viewer))
-
-        log_ins = measure(system, log_in_once, REPEATS)
-        viewings = measure(
-            system,
-            lambda n: record_viewings(system, [demo_ids[n % len(demo_ids)]], cookies),
-            REPEATS,
-        )
-        batches = {
-            size: measure(
-                system,
-                lambda _n, size=size: record_viewings(system, batch_videos[:size], cookies),
-                BATCH_REPEATS,
-                warm_up=False,
-            )
-            for size in BATCHES
-        }
-        secret_check = check_secret_cache(system, viewer)
-        stray, unseen = system.recorder.stray, system.unseen_clients()
-        calls, attempts = system.recorder.calls, system.recorder.attempts
-
-    scenarios = [
-        Scenario("record a viewing (aggregated alone)", viewings, 1, viewing_minimum(1),
-                 "POST /record-viewing/{videoId} by a logged-in viewer, then the home-page "
-                 "aggregator with a batch of 1"),
-        *[
-            Scenario(f"record a viewing (batch of {size})", batches[size], size,
-                     viewing_minimum(size),
-                     f"{size} viewings of {size} different published videos, then one "
-                     f"aggregator batch of {size}")
-            for size in BATCHES
-        ],
-        Scenario("register", registrations, 1, register_minimum(),
-                 "POST /register, then identity, send-email (SES) and user-credentials"),
-        Scenario("log in", log_ins, 1, log_in_minimum(),
-                 "POST /auth/log-in with the right password (nothing consumes authentication)"),
-    ]  # fmt: skip
+    print(
+        f"Requests, cost and propagation per user action, driven over HTTP on the devserver "
+        f"(moto {moto.__version__}), {REPEATS} runs of each action after one warm-up "
+        f"(batches: {BATCH_REPEATS}), in both topologies"
+    )
+    scenarios: list[Scenario] = []
+    facts: dict[str, dict[str, Any]] = {}
+    secret_users: set[str] = set()
+    for topology in TOPOLOGIES:
+        found, facts[topology] = run_topology(topology)
+        scenarios.extend(found)
+        secret_users |= facts[topology]["secret_users"]
+        print(f"  {topology}: measured in {facts[topology]['seconds']:.0f} s")
     for scenario in scenarios:
-        print_scenario(scenario)
-    print_durations(scenarios)
-    print_costs(scenarios)
-    print_summary(scenarios)
-
+        print_scenario(scenario, secret_users)
+    print_costs(scenarios, secret_users)
+    print_summary(scenarios, secret_users)
+    print_fixed_costs(facts["Queues"]["queue_mappings"])
     print("\n=== Checks")
-    print(f"  {secret_check}")
-    print(f"  requests outside any invocation: {len(stray)}; clients not watched: {unseen}")
-    print(f"  API calls {calls}, HTTP attempts {attempts} (more attempts = SDK retries)")
+    for topology, found in facts.items():
+        errors = found["errors"]
+        print(
+            f"  {topology}: function errors {len(errors)}"
+            + (f" ({'; '.join(errors[:3])})" if errors else "")
+            + f"; requests of the devserver beyond stream reads and queue polls: "
+            f"{found['unexpected'] or 'none'}"
+        )
     print(f"\n{time.perf_counter() - started:.0f} s in all")
     return 0
 
