@@ -196,7 +196,8 @@ def emulator_throughput(server: devserver.DevServer) -> None:
 def main() -> None:
     started = time.perf_counter()
     with running(SAMPLE / "template.yaml") as (server, _log_path):
-        print(f"start: {time.perf_counter() - started:.1f} s to a devserver serving 12 functions")
+        seconds, functions = time.perf_counter() - started, len(server.runtime.functions)
+        print(f"start: {seconds:.1f} s to a devserver serving {functions} functions")
         gateway_overhead(server)
         emulator_throughput(server)
     compare_propagation()

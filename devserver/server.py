@@ -364,6 +364,7 @@ class DevServer:
             deadline = time.monotonic() + 30
             while self.runtime.in_flight and time.monotonic() < deadline:
                 time.sleep(0.01)
+            self.runtime.close()
         if self.emulator is not None:
             self.emulator.stop()
             self.emulator = None

@@ -2,7 +2,8 @@
 
 ``Runtime`` invokes (``invoker``); each function's world is its ``sandbox``; what a handler
 gets is a ``context``; what it gives back is a ``results`` object; its variables are made
-by ``environment``; its output goes through ``output``; its timeout is the ``watchdog``'s.
+by ``environment``; its output goes through ``output``; its timeout is the ``watchdog``'s;
+while it sleeps, other invocations run (``yielding``).
 """
 
 from .context import LambdaContext

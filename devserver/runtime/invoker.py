@@ -1,14 +1,20 @@
-"""Invoking the template's functions in this process, one at a time, each in its sandbox.
+"""Invoking the template's functions in this process, each in its sandbox.
 
-Each invocation runs *alone* (one global invocation lock) with its function's world swapped
-in (see ``sandbox``). Serialising invocations is what makes swapping process-global state
-sound (handlers run on the gateway's and the pollers' threads). It costs no throughput
-worth having: moto is serialised anyway and the GIL leaves little to parallelise on two
-cores.
+An invocation holds the process's world (one global lock) with its function's world
+swapped in (see ``sandbox``): swapping process-global state is sound only one world at a
+time (handlers run on the gateway's and the pollers' threads). When a handler sleeps
+(``time.sleep``), its world is swapped out and the lock let go for the length of the
+sleep, so that other invocations run meanwhile (see ``yielding``): a page waiting for an
+aggregator to apply the user's write gets it applied. A function still runs one
+invocation at a time (its sandbox's ``busy`` lock, held across sleeps): a second
+invocation of a function whose invocation sleeps waits for it (Lambda would start a
+second sandbox). Between sleeps, running one at a time costs no throughput worth having:
+moto is serialised anyway and the GIL leaves little to parallelise on two cores.
 
 A handler that raises fails that invocation only. A handler still running at its
-``Timeout`` gets ``FunctionTimeout`` raised in its thread (see ``watchdog``) and its
-function starts cold at the next invocation, as Lambda resets a timed-out sandbox.
+``Timeout`` gets ``FunctionTimeout`` raised in its thread (see ``watchdog``; a sleeping one
+when its sleep reaches the deadline) and its function starts cold at the next invocation,
+as Lambda resets a timed-out sandbox.
 """
 
 from __future__ import annotations
@@ -24,17 +30,18 @@ from types import ModuleType
 from typing import Any, TypeVar
 
 from ..template.functions import FunctionSpec
+from . import yielding
 from .context import LambdaContext, trace_id
 from .output import ROUTER, FunctionOutput, LineSink
 from .results import FunctionError, InvocationResult, MarshalError, error_from, marshal
-from .sandbox import WORLD_LOCK, FunctionSandbox, Sandboxes
+from .sandbox import WORLD_LOCK, FunctionSandbox, Sandboxes, Stay
 from .watchdog import FunctionTimeout, Watchdog
 
 T = TypeVar("T")
 
 
 class Runtime:
-    """Every function of the application, invoked one at a time in its own sandbox."""
+    """Every function of the application, each invoked in its own sandbox, one world at a time."""
 
     def __init__(
         self,
@@ -65,8 +72,10 @@ class Runtime:
         }
         self.output = ROUTER
         # stray output (a thread a handler left running) goes to the newest runtime's sink
-        self.output.fallback = FunctionOutput("-", self._line_outside)
+        self._fallback = FunctionOutput("-", self._line_outside)
+        self.output.fallback = self._fallback
         self._worlds = Sandboxes(self.sandboxes, self.output)
+        yielding.install()
 
     def _line_outside(self, _function_id: str, line: str) -> None:
         self.on_line("-", line)  # a function's thread still writing after its invocation
@@ -77,12 +86,29 @@ class Runtime:
     def load_all(self) -> dict[str, FunctionError]:
         """Cold-start every function now; the init errors by function (also kept for later)."""
         errors = {}
-        for logical_id in self.functions:
-            with self.lock, self._worlds.inside(self.sandboxes[logical_id]) as sandbox:
-                error = sandbox.load()
-                if error is not None:
-                    errors[logical_id] = error
+        for logical_id in self.sandboxes:
+            error = self.load(logical_id)
+            if error is not None:
+                errors[logical_id] = error
         return errors
+
+    def load(self, function_id: str) -> FunctionError | None:
+        """Cold-start one function now (if it is not loaded); its init error, if any."""
+        sandbox = self.sandboxes[function_id]
+        with sandbox.busy, self.lock, self._worlds.inside(sandbox):
+            if sandbox.handler is not None:
+                return None
+            return sandbox.load()
+
+    def close(self) -> None:
+        """Stop watching timeouts and forget the functions' modules (once nothing runs)."""
+        self._watchdog.stop()
+        if self.output.fallback is self._fallback:
+            self.output.fallback = None
+        for sandbox in self.sandboxes.values():
+            if sandbox.busy.acquire(blocking=False):
+                sandbox.reset()
+                sandbox.busy.release()
 
     def module(self, function_id: str) -> ModuleType | None:
         """The function's handler module (its own copy), once loaded."""
@@ -96,7 +122,7 @@ class Runtime:
         its own modules, ``sys.path`` and environment.
         """
         sandbox = self.sandboxes[function_id]
-        with self.lock, self._worlds.inside(sandbox):
+        with sandbox.busy, self.lock, self._worlds.inside(sandbox):
             module = sandbox.modules.get(sandbox.module_name)
             return call(module) if module is not None else None
 
@@ -128,13 +154,16 @@ class Runtime:
                 )
                 result.handler_ran = False
                 return result
-            with self.lock:
+            # the sandbox first, then the world: a sleeping invocation holds its sandbox
+            # only, so whoever waits for the sandbox never holds the world meanwhile
+            with sandbox.busy, self.lock:
                 started = time.monotonic()
-                with self._worlds.inside(sandbox):
+                with self._worlds.inside(sandbox) as stay:
                     sandbox.output.lines = result.logs
                     try:
-                        self._run(sandbox, event, request_id, result, started)
+                        self._run(stay, event, request_id, result, started)
                     finally:
+                        yielding.sleeping_as(None)
                         sandbox.output.flush()
                         sandbox.output.lines = None
                 result.duration_ms = (time.monotonic() - started) * 1000
@@ -174,12 +203,13 @@ class Runtime:
 
     def _run(
         self,
-        sandbox: FunctionSandbox,
+        stay: Stay,
         event: Any,
         request_id: str,
         result: InvocationResult,
         started: float,
     ) -> None:
+        sandbox = stay.sandbox
         spec = sandbox.spec
         if sandbox.handler is None:
             error = sandbox.load()
@@ -194,8 +224,11 @@ class Runtime:
         token = self._watchdog.arm(threading.get_ident(), deadline)
         try:
             try:
+                # only the handler yields while it sleeps: never a cold start (an import)
+                yielding.sleeping_as(_Pause(stay, self.lock, self._watchdog, token, deadline))
                 value = sandbox.handler(event, context)
             finally:
+                yielding.sleeping_as(None)
                 self._watchdog.disarm(token)
             result.value = marshal(value)
         except MarshalError as exc:
@@ -211,3 +244,44 @@ class Runtime:
             traceback.print_exception(exc, file=sys.stderr)
         if sandbox.handler is not None:
             sandbox.cold = False
+
+
+class _Pause:
+    """What ``time.sleep`` does in a handler: hand the world over for the sleep's length.
+
+    The watchdog leaves the invocation alone meanwhile (a ``FunctionTimeout`` raised
+    between two worlds would leave the process in neither); a sleep reaching the deadline
+    ends there and raises ``FunctionTimeout`` itself, back in the function's world.
+    """
+
+    def __init__(
+        self,
+        stay: Stay,
+        lock: threading.Lock,
+        watchdog: Watchdog,
+        token: int,
+        deadline: float,
+    ) -> None:
+        self.stay = stay
+        self.lock = lock
+        self.watchdog = watchdog
+        self.token = token
+        self.deadline = deadline
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep with the world swapped out and the lock free; back in before returning."""
+        if not self.watchdog.pause(self.token):
+            return  # timed out already: its FunctionTimeout is on its way
+        wake_at = time.monotonic() + seconds
+        try:
+            self.stay.step_out()
+            self.lock.release()
+            try:
+                yielding.plain_sleep(max(min(wake_at, self.deadline) - time.monotonic(), 0.0))
+            finally:
+                self.lock.acquire()
+                self.stay.step_in()
+        finally:
+            in_time = self.watchdog.resume(self.token)
+        if not in_time:
+            raise FunctionTimeout

@@ -1,7 +1,7 @@
 """Each function's own world — modules, ``sys.path``, environment, output — swapped in to run.
 
 Lambda gives every function its own process: its own modules, environment variables and
-output. Here all functions share one process, so each runs *alone* with its world swapped
+output. Here all functions share one process, so a function runs with its world swapped
 in, and swapped out afterwards:
 
 - **modules**: every module loaded from the function's code folder or its layers lives in
@@ -18,7 +18,10 @@ in, and swapped out afterwards:
 
 All of that is the process's, so one world is swapped in at a time in the whole process
 (``WORLD_LOCK``), even when a process runs several devservers (the end-to-end tests run
-one per consumer topology).
+one per consumer topology). An invocation that sleeps steps out of its world for the
+length of the sleep (``Stay.step_out``; see ``yielding``), and others run meanwhile; a
+sandbox still runs one invocation at a time (``FunctionSandbox.busy``), as a Lambda
+sandbox does.
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ class FunctionSandbox:
         self.handler: Callable[[Any, Any], Any] | None = None
         self.init_error: FunctionError | None = None
         self.cold = True
+        #: held for a whole invocation, sleeps included: one invocation at a time per sandbox
+        self.busy = threading.Lock()
         self.log_stream_name = (
             self.environment.get("AWS_LAMBDA_LOG_STREAM_NAME") or log_stream_name_now()
         )
@@ -92,10 +97,99 @@ class FunctionSandbox:
         return None
 
 
-class Sandboxes:
-    """Every function's sandbox, and the one way in: ``inside(sandbox)`` swaps its world in.
+class World:
+    """The process-wide state a world is made of, besides modules: what a swap saves."""
 
-    The caller serialises: only one sandbox is inside at a time (it holds ``WORLD_LOCK``).
+    def __init__(self, router: OutputRouter) -> None:
+        data = _environ_data()
+        self.environ = dict(os.environ) if data is None else {}
+        self.encoded = dict(data) if data is not None else None
+        self.path = list(sys.path)
+        self.stdout, self.stderr = sys.stdout, sys.stderr
+        self.output = router.current
+
+    def restore(self, router: OutputRouter) -> None:
+        """Make this state the process's again."""
+        replace_environ(self.environ, self.encoded)
+        sys.path[:] = self.path
+        sys.stdout, sys.stderr = self.stdout, self.stderr
+        router.current = self.output
+
+
+class Stay:
+    """One sandbox's world swapped in for a while (an invocation, a load).
+
+    ``step_out`` swaps the function's world out as it is at that moment — its modules,
+    environment (``_X_AMZN_TRACE_ID`` and whatever the handler set), ``sys.path``,
+    ``sys.stdout``/``sys.stderr`` and its output — and puts the host's back; ``step_in``
+    swaps that same world in again. An invocation steps out while it sleeps (see
+    ``yielding``), so that other invocations can run meanwhile. ``end`` leaves for good.
+    """
+
+    def __init__(self, sandboxes: Sandboxes, sandbox: FunctionSandbox) -> None:
+        self.sandboxes = sandboxes
+        self.sandbox = sandbox
+        self._host: World | None = None
+        self._installed: set[str] = set()
+        self._before: set[str] = set()
+        self._away: World | None = None
+
+    def step_in(self) -> None:
+        """Swap the function's world in (the caller holds ``WORLD_LOCK``)."""
+        sandbox = self.sandbox
+        router = self.sandboxes.output
+        self._host = World(router)
+        host_modules = self.sandboxes.host_modules()
+        for name in host_modules:
+            sys.modules.pop(name, None)
+        self._installed = set(sandbox.modules)
+        sys.modules.update(sandbox.modules)
+        self._before = set(sys.modules)
+        if self._away is not None:
+            self._away.restore(router)
+            self._away = None
+            return
+        other_roots = self.sandboxes.all_roots
+        sys.path[:] = [*sandbox.roots, *(p for p in self._host.path if p not in other_roots)]
+        replace_environ(sandbox.environment, sandbox.encoded_environment)
+        router.current = sandbox.output
+        sys.stdout = sys.stderr = router
+
+    def step_out(self) -> None:
+        """Swap the function's world out, as it is now, and the host's back in."""
+        self._away = World(self.sandboxes.output)
+        self._leave()
+
+    def end(self) -> None:
+        """Leave the sandbox for good: its output flushed, the host's world back."""
+        self.sandbox.output.flush()
+        self._away = None
+        self._leave()
+        sandbox = self.sandbox
+        if sandbox.handler is None and sandbox.init_error is None:
+            sandbox.modules.clear()  # reset() during the call: start cold next time
+
+    def _leave(self) -> None:
+        assert self._host is not None
+        sandbox = self.sandbox
+        self._host.restore(self.sandboxes.output)
+        self._host = None
+        owned = {
+            name
+            for name in set(sys.modules) - self._before
+            if _owned_by(sys.modules[name], self.sandboxes.root_prefixes)
+        }
+        for name in self._installed | owned:
+            module = sys.modules.pop(name, None)
+            if module is not None:
+                sandbox.modules[name] = module
+        self.sandboxes.restore_host_modules()
+
+
+class Sandboxes:
+    """Every function's sandbox, and the way in: a ``Stay`` swaps a sandbox's world in.
+
+    The caller serialises: only one world is swapped in at a time (it holds ``WORLD_LOCK``).
     """
 
     def __init__(
@@ -105,63 +199,43 @@ class Sandboxes:
     ) -> None:
         self.by_id = dict(sandboxes)
         self.output = output
-        self._all_roots = tuple(
-            sorted({root for sandbox in self.by_id.values() for root in sandbox.roots})
+        self.all_roots = frozenset(
+            root for sandbox in self.by_id.values() for root in sandbox.roots
         )
         # "/functions/web/" must not own "/functions/web2/app.py"
-        self._root_prefixes = tuple(os.path.join(root, "") for root in self._all_roots)
+        self.root_prefixes = tuple(os.path.join(root, "") for root in sorted(self.all_roots))
         self._host_modules: dict[str, ModuleType] = {}
         self._host_module_count = -1
 
-    @contextlib.contextmanager
-    def inside(self, sandbox: FunctionSandbox) -> Iterator[FunctionSandbox]:
-        """Swap the function's world in (caller holds the lock); swap it out after."""
-        host_data = _environ_data()
-        host_environ = dict(os.environ) if host_data is None else {}
-        host_encoded = dict(host_data) if host_data is not None else None
-        host_path = list(sys.path)
-        host_stdout, host_stderr = sys.stdout, sys.stderr
-        self._refresh_host_modules()
-        for name in self._host_modules:
-            sys.modules.pop(name, None)
-        installed = set(sandbox.modules)
-        sys.modules.update(sandbox.modules)
-        before = set(sys.modules)
-        sys.path[:] = [*sandbox.roots, *(p for p in host_path if p not in self._all_roots)]
-        replace_environ(sandbox.environment, sandbox.encoded_environment)
-        self.output.current = sandbox.output
-        sys.stdout = sys.stderr = self.output
-        try:
-            yield sandbox
-        finally:
-            sandbox.output.flush()
-            self.output.current = None
-            sys.stdout, sys.stderr = host_stdout, host_stderr
-            replace_environ(host_environ, host_encoded)
-            sys.path[:] = host_path
-            owned = {
-                name
-                for name in set(sys.modules) - before
-                if _owned_by(sys.modules[name], self._root_prefixes)
-            }
-            for name in installed | owned:
-                module = sys.modules.pop(name, None)
-                if module is not None:
-                    sandbox.modules[name] = module
-            if sandbox.handler is None and sandbox.init_error is None:
-                sandbox.modules.clear()  # reset() during the call: start cold next time
-            sys.modules.update(self._host_modules)
-            self._host_module_count = len(sys.modules)
+    def stay(self, sandbox: FunctionSandbox) -> Stay:
+        """Swap the sandbox's world in (the caller holds the lock); ``end()`` the stay after."""
+        stay = Stay(self, sandbox)
+        stay.step_in()
+        return stay
 
-    def _refresh_host_modules(self) -> None:
+    @contextlib.contextmanager
+    def inside(self, sandbox: FunctionSandbox) -> Iterator[Stay]:
+        """The sandbox's world swapped in (caller holds the lock), and out afterwards."""
+        stay = self.stay(sandbox)
+        try:
+            yield stay
+        finally:
+            stay.end()
+
+    def host_modules(self) -> dict[str, ModuleType]:
         """Modules of the functions' folders the host itself imported (tests do)."""
-        if len(sys.modules) == self._host_module_count:
-            return
-        self._host_modules = {
-            name: module
-            for name, module in list(sys.modules.items())
-            if module is not None and _owned_by(module, self._root_prefixes)
-        }
+        if len(sys.modules) != self._host_module_count:
+            self._host_modules = {
+                name: module
+                for name, module in list(sys.modules.items())
+                if module is not None and _owned_by(module, self.root_prefixes)
+            }
+            self._host_module_count = len(sys.modules)
+        return self._host_modules
+
+    def restore_host_modules(self) -> None:
+        """Put the host's own modules of the functions' folders back."""
+        sys.modules.update(self._host_modules)
         self._host_module_count = len(sys.modules)
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
 import devserver
+from tests.integration.devserver.conftest import a_key
 
 
 def test_two_functions_each_have_their_own_app_module_and_layer_state(sample):
@@ -79,6 +82,33 @@ def test_a_handler_past_its_timeout_is_stopped_and_the_next_call_starts_cold(sam
     response = requests.get(f"{sample.server.api_url}/slow?seconds=30", timeout=15)
     assert response.status_code == 502
     assert requests.get(f"{sample.server.api_url}/slow?seconds=0", timeout=15).status_code == 200
+
+
+def test_a_page_waiting_for_a_consumer_sleeps_while_the_consumer_runs(sample):
+    key = a_key("wait")
+
+    response = requests.get(f"{sample.server.api_url}/app/wait-for-echo?pk={key}", timeout=15)
+
+    assert response.status_code == 200
+    page = response.json()
+    assert page["answer"] == "Echo (echo)"  # Echo ran, in its own world, while the page slept
+    assert page["waitedMs"] < 2000  # within the page's bound (3 s), not at its end
+    assert page["worldIntact"]  # the page's environment, sys.path and modules came back
+    assert page["ownModules"]
+    assert page["flavour"] == "web"
+
+
+def test_a_function_invoked_twice_at_once_runs_one_invocation_then_the_other(sample):
+    def slow(_: int) -> int:
+        url = f"{sample.server.api_url}/slow?seconds=0.3"
+        return requests.get(url, timeout=15).status_code
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(2) as pool:
+        statuses = list(pool.map(slow, range(2)))
+
+    assert statuses == [200, 200]  # the second waited for the sandbox, within its Timeout
+    assert time.monotonic() - started >= 0.6
 
 
 def test_an_invoked_function_error_names_the_error(sample):

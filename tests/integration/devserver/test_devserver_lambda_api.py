@@ -108,8 +108,8 @@ def test_list_event_source_mappings_describes_them_as_lambda_does(sample, lambda
     by_function = lambda_client.list_event_source_mappings(FunctionName="PartialConsumer")
     by_source = lambda_client.list_event_source_mappings(EventSourceArn=stream_arn)
 
-    assert len(every) == len(sample.server.pollers) == 8
-    assert len(by_source["EventSourceMappings"]) == 8
+    assert len(every) == len(sample.server.pollers) == 9
+    assert len(by_source["EventSourceMappings"]) == 9
     [partial] = by_function["EventSourceMappings"]
     mapping = mapping_of(sample, "PartialConsumer")
     assert partial["UUID"] == mapping.uuid

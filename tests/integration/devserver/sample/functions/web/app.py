@@ -3,8 +3,11 @@
 import base64
 import json
 import os
+import sys
+import time
 
 import boto3
+import sample_shared
 from sample_shared import count
 
 FLAVOUR = os.environ["FLAVOUR"]
@@ -46,10 +49,10 @@ def lambda_handler(event, context):
             "body": base64.b64encode(bytes(range(256))).decode(),
             "isBase64Encoded": True,
         }
+    if page == "wait-for-echo":
+        return _wait_for_echo(event["queryStringParameters"]["pk"])
     if page == "write-later":
         # writes only after a while: wait_idle must wait for what a running handler writes
-        import time
-
         time.sleep(0.5)
         pk = event["queryStringParameters"]["pk"]
         boto3.client("dynamodb").put_item(
@@ -85,3 +88,33 @@ def lambda_handler(event, context):
         )
         return _json(201, {"written": True})
     return _json(404, {"message": f"the application has no page {path}"})
+
+
+def _wait_for_echo(pk):
+    """Write an item Echo answers, then wait (bounded) until its answer can be read.
+
+    The page's read-your-writes: Echo runs (on the stream's poller) while this sleeps.
+    """
+    table, dynamodb = os.environ["EVENTS_TABLE"], boto3.client("dynamodb")
+    world = (dict(os.environ), list(sys.path), sys.modules["app"], sys.modules["sample_shared"])
+    dynamodb.put_item(
+        TableName=table, Item={"pk": {"S": pk}, "sk": {"N": "0"}, "target": {"S": "echo"}}
+    )
+    started = time.monotonic()
+    answer = None
+    while answer is None and time.monotonic() - started < 3:
+        time.sleep(0.01)
+        key = {"pk": {"S": f"{pk}-echo"}, "sk": {"N": "0"}}
+        answer = dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+    print(f"waited for {pk}-echo")
+    after = (dict(os.environ), list(sys.path), sys.modules["app"], sys.modules["sample_shared"])
+    return _json(
+        200,
+        {
+            "answer": answer["by"]["S"] if answer else None,
+            "waitedMs": (time.monotonic() - started) * 1000,
+            "worldIntact": after == world,
+            "ownModules": world[2].FLAVOUR == "web" and world[3] is sample_shared,
+            "flavour": os.environ["FLAVOUR"],
+        },
+    )
