@@ -356,14 +356,33 @@ def test_a_stream_page_lists_its_messages_in_order(portal):
 
 
 def test_the_consumers_page_shows_reads_lag_skips_and_dead_letters(portal):
-    newest_identity = portal.trace[-1]
     portal.progress.by_consumer["identity"] = Progress(
         consumer="identity",
-        stream_name="sendEmail-e1",
+        stream_name=f"identity:command-{USER_ID}",
         position=0,
-        global_position=portal.trace[3].global_position,
-        message_time="2026-11-30T12:00:04.000Z",
-        recorded_at="2026-11-30T12:00:04.500Z",
+        global_position=portal.trace[0].global_position,
+        message_time="2026-11-30T12:00:00.500Z",
+        recorded_at="2026-11-30T12:00:01.500Z",
+    )
+    # user-credentials finished the newest Registered: caught up, though later identity
+    # events (RegistrationEmailSent) are not its to read
+    portal.progress.by_consumer["user-credentials"] = Progress(
+        consumer="user-credentials",
+        stream_name=f"identity-{USER_ID}",
+        position=0,
+        global_position=portal.trace[1].global_position,
+        message_time="2026-11-30T12:00:02.000Z",
+        recorded_at="2026-11-30T12:00:02.600Z",
+    )
+    # send-email finished a message 0.5 s older than the newest it reads: within the second
+    # progress is recorded in
+    portal.progress.by_consumer["send-email"] = Progress(
+        consumer="send-email",
+        stream_name="sendEmail:command-e0",
+        position=0,
+        global_position=portal.trace[1].global_position,
+        message_time="2026-11-30T12:00:02.500Z",
+        recorded_at="2026-11-30T12:00:02.600Z",
     )
     portal.progress.by_consumer["home-page"] = Progress(
         consumer="home-page",
@@ -389,9 +408,13 @@ def test_the_consumers_page_shows_reads_lag_skips_and_dead_letters(portal):
 
     text = page_text(response)
     identity = text[text.index("identity Reads") : text.index("send-email Reads")]
-    # identity reads sendEmail Sent; the newest such message is its last finished one + 1
-    assert newest_identity.stream_name.startswith("identity-")
-    assert "1.0 s behind the newest message" in identity
+    # the newest message identity reads is Registered (at 12:00:02; the Sent here has no
+    # origin, and RegistrationEmailSent is its own write, not read)
+    assert "1.5 s behind the newest message" in identity
+    credentials = text[text.index("user-credentials Reads") :]
+    assert "Lag caught up" in credentials
+    send = text[text.index("send-email Reads") : text.index("user-credentials Reads")]
+    assert "caught up to within a second" in send
     home = text[text.index("home-page Reads") : text.index("identity Reads")]
     assert "caught up" in home
     assert "viewing: VideoViewed" in home

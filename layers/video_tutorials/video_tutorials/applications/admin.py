@@ -3,7 +3,9 @@ consumers and their lag — for admins only.
 
 Everything under ``/admin`` needs a session (else ``303`` to the log-in page) of a user whose
 email is in ``AdminEmails`` (else 403). Lists that grow are paged. A message links to its
-stream, its trace and its user; a stream to its category.
+stream, its trace and its user; a stream to its category. API Gateway (REST) hands a path to
+the function still percent-encoded: names in the path (a command stream's has a ``:``) are
+decoded here.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import unquote
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
@@ -21,6 +24,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from message_store import InvalidStreamNameError, StoredMessage
 from message_store import category as category_of
 from message_store import global_position as gp
+from message_store.progress import RECORD_EVERY, Progress
 from message_store.registry import Consumer
 from message_store.stream_name import validate_category, validate_stream_name
 from webglue import WebApp
@@ -129,7 +133,7 @@ def create_app(
         if denied:
             return denied
         found = _message_at(messages, stream, position)
-        if found is None or found.id != messageId:
+        if found is None or found.id != unquote(messageId):
             raise NotFoundError("There is no such message at that address.")
         return page("message.html", message=found, pretty=_pretty)
 
@@ -144,10 +148,11 @@ def create_app(
         denied = admitted()
         if denied:
             return denied
-        found = messages.read_trace(traceId) if len(traceId) <= 128 else []
+        trace_id = unquote(traceId)
+        found = messages.read_trace(trace_id) if len(trace_id) <= 128 else []
         if not found:
             raise NotFoundError("No message carries this trace id.")
-        return page("trace.html", trace_id=traceId, messages=found, diagram=trace_svg(found))
+        return page("trace.html", trace_id=trace_id, messages=found, diagram=trace_svg(found))
 
     # -- streams and categories ------------------------------------------------------------------
 
@@ -165,18 +170,19 @@ def create_app(
         denied = admitted()
         if denied:
             return denied
+        stream_name = unquote(streamName)
         try:
-            validate_stream_name(streamName)
+            validate_stream_name(stream_name)
         except InvalidStreamNameError as exc:
             return page("error_input.html", 400, message=str(exc))
-        listed = messages.read_stream(streamName, start, PAGE)
+        listed = messages.read_stream(stream_name, start, PAGE)
         if not listed and start == 0:
             raise NotFoundError("There is no such stream.")
         following = listed[-1].position + 1 if len(listed) == PAGE else None
         return page(
             "stream.html",
-            stream_name=streamName,
-            category=category_of(streamName),
+            stream_name=stream_name,
+            category=category_of(stream_name),
             messages=listed,
             next_from=following,
         )
@@ -195,6 +201,7 @@ def create_app(
         denied = admitted()
         if denied:
             return denied
+        category = unquote(category)
         try:
             validate_category(category)
         except InvalidStreamNameError as exc:
@@ -213,9 +220,9 @@ def create_app(
         denied = admitted()
         if denied:
             return denied
-        every_category = [c.category for c in streams.categories()]
+        newest = _newest_by_category(messages, [c.category for c in streams.categories()])
         rows = [
-            _consumer_row(c, messages, progress, skipped, dead_letters, every_category, clock())
+            _consumer_row(c, newest, progress, skipped, dead_letters, clock())
             for c in all_consumers().values()
         ]
         relay = progress.get(RELAY)
@@ -277,39 +284,64 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
 
 
+#: how many of each category's newest messages the consumers page looks through for the
+#: newest one a consumer reads (of its types and origins)
+NEWEST_LOOKED_AT = 50
+
+
+def _newest_by_category(
+    messages: AdminMessages, categories: list[str]
+) -> dict[str, list[StoredMessage]]:
+    """The newest messages of each category, newest first (read once for the whole page)."""
+    return {c: messages.read_latest([c], max_messages=NEWEST_LOOKED_AT) for c in categories}
+
+
 def _consumer_row(
     consumer: Consumer,
-    messages: AdminMessages,
+    newest_by_category: dict[str, list[StoredMessage]],
     progress: ConsumerProgressSource,
     skipped: SkippedMessagesSource,
     dead_letters: DeadLettersSource,
-    every_category: list[str],
     now: datetime,
 ) -> dict[str, Any]:
     """What the consumers page shows of one consumer."""
     declaration = consumer.declaration
-    categories = every_category if declaration.reads_everything else list(declaration.categories)
-    newest = messages.read_latest(categories, max_messages=1) if categories else []
+    candidates = [
+        next((m for m in newest_first if declaration.accepts(m)), None)
+        for category, newest_first in newest_by_category.items()
+        if declaration.reads_everything or category in declaration.categories
+    ]
+    newest = max(filter(None, candidates), key=lambda m: m.global_position, default=None)
     done = progress.get(consumer.name)
-    behind = None
-    if newest:
-        if done is None:
-            behind = "has read nothing yet"
-        elif done.global_position >= newest[0].global_position:
-            behind = "caught up"
-        else:
-            seconds = (newest[0].time - datetime.fromisoformat(done.message_time)).total_seconds()
-            behind = f"{max(seconds, 0):.1f} s behind the newest message"
     return {
         "name": consumer.name,
         "reads": declaration.describe(),
         "progress": done,
-        "behind": behind,
-        "newest": newest[0] if newest else None,
+        "behind": _lag(newest, done),
+        "newest": newest,
         "skipped": skipped.skipped(consumer.name, limit=20),
         "dead_letters": _depth(dead_letters, consumer),
         "checked_at": now,
     }
+
+
+def _lag(newest: StoredMessage | None, done: Progress | None) -> str | None:
+    """How far behind the newest message of its categories a consumer's progress is.
+
+    Progress is recorded at most once a second (``RECORD_EVERY``): a consumer that finished
+    the last message of a burst may not have recorded it, so a lag within that second reads
+    as caught up to within it, not as a delay.
+    """
+    if newest is None:
+        return None
+    if done is None:
+        return "has read nothing yet"
+    if done.global_position >= newest.global_position:
+        return "caught up"
+    seconds = (newest.time - datetime.fromisoformat(done.message_time)).total_seconds()
+    if seconds <= RECORD_EVERY:
+        return "caught up to within a second (progress is recorded once a second)"
+    return f"{seconds:.1f} s behind the newest message"
 
 
 def _depth(dead_letters: DeadLettersSource, consumer: Consumer) -> Any:
