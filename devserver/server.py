@@ -66,6 +66,9 @@ class DevServer:
         #: the Lambda API's URL (``boto3.client("lambda", endpoint_url=...)``)
         self.lambda_url: str | None = None
         self.resources: LocalResources | None = None
+        #: the template's parameters in effect (defaults, overrides, ``Stage=local``)
+        self.parameters: dict[str, str] = {}
+        self._secret_parameters: frozenset[str] = frozenset()
         self.application: Application | None = None
         self.runtime: Runtime | None = None
         self.gateway: Gateway | None = None
@@ -135,6 +138,12 @@ class DevServer:
             parameters = parameter_values(template, overrides)
         except TemplateError as exc:
             raise DevServerError(str(exc)) from exc
+        self.parameters = dict(parameters)
+        self._secret_parameters = frozenset(
+            name
+            for name, spec in (template.get("Parameters") or {}).items()
+            if str((spec or {}).get("NoEcho", "")).lower() == "true"
+        )
         account_id = endpoint.account_id()
         base_refs = {**parameters, **pseudo_parameters(options.region, account_id, stack_name)}
         conditions = evaluate_conditions(template, base_refs)
@@ -391,6 +400,21 @@ class DevServer:
                 "api_url": self.api_url,
                 "lambda_url": self.lambda_url,
                 "endpoint_url": self.endpoint_url,
+                "region": self.options.region,
+                # for operator tools (video_tutorials.stack.Stack.from_devserver): every
+                # resource created or found, {logical id: physical id}, as CloudFormation's
+                # ListStackResources gives them for a deployed stack
+                "resources": {
+                    logical_id: resource.physical_id
+                    for logical_id, resource in (
+                        self.resources.by_id if self.resources else {}
+                    ).items()
+                },
+                # NoEcho parameters masked, as CloudFormation's DescribeStacks masks them
+                "parameters": {
+                    name: "****" if name in self._secret_parameters else value
+                    for name, value in self.parameters.items()
+                },
             }
         )
 

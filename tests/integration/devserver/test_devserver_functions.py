@@ -72,6 +72,30 @@ def test_references_and_dynamic_references_resolve_to_the_local_resources(sample
     assert environment["SAMPLE_LOG"] == str(sample.log.path)
 
 
+def test_the_runtime_file_names_every_resource_and_the_parameters_in_effect(sample):
+    server = sample.server
+    runtime = json.loads((server.state_dir / "devserver.json").read_text())
+
+    resources = runtime["resources"]
+    assert resources == {r.logical_id: r.physical_id for r in server.resources.by_id.values()}
+    assert resources["EventsTable"] == server.physical_name("EventsTable")  # a table's name
+    assert resources["RetryDeadLetters"].startswith(server.endpoint_url)  # a queue's URL
+    assert resources["Uploads"] == server.physical_name("Uploads")  # a bucket's name
+    assert resources["SessionSecret"].startswith("arn:aws:secretsmanager:")
+    assert resources["Web"] == "Web"  # a function's name
+    assert runtime["parameters"] == {
+        "Stage": "local",  # the devserver's default
+        "LogFile": str(sample.log.path),  # an override
+        "PositionConsumers": "false",  # a default
+        "ApiKey": "****",  # NoEcho, as CloudFormation shows it
+    }
+    assert (runtime["endpoint_url"], runtime["lambda_url"]) == (
+        server.endpoint_url,
+        server.lambda_url,
+    )
+    assert runtime["emulator_pid"] == server.emulator.pid
+
+
 def test_the_context_names_the_function_and_counts_down_its_timeout(sample):
     requests.get(f"{sample.server.api_url}/slow?seconds=0", timeout=15)
     [entry] = sample.log.entries("Slow")[-1:]
