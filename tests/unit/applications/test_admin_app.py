@@ -465,6 +465,7 @@ def test_a_redrive_sqs_refuses_is_a_503_with_a_message_not_a_stack_trace(portal)
         ("GET", "/admin/messages/some-id", {"stream": "viewing-v1", "position": "x"}, 400),
         ("GET", "/admin/messages/some-id", {"stream": "viewing-v1", "position": "0"}, 404),
         ("GET", "/admin/messages/some-id", None, 404),
+        ("GET", "/admin/messages/some-id", {"stream": "", "position": "3"}, 404),
         ("GET", "/admin/correlated-messages/no-such-trace", None, 404),
         ("GET", "/admin/correlated-messages/" + "x" * 500, None, 404),
         ("GET", "/admin/streams/a%20b", None, 400),
@@ -507,3 +508,12 @@ def test_the_messages_page_pages_back_through_history(portal):
     second = portal.request("GET", "/admin/messages", query={"before": cursor.group(1)})
     assert second["statusCode"] == 200
     assert second["body"].count(">VideoViewed<") == 6  # 5 older viewings and the first one
+
+
+def test_a_recent_message_opens_by_its_id_alone(portal):
+    message = portal.trace[2]
+
+    response = portal.request("GET", f"/admin/messages/{message.id}")
+
+    assert response["statusCode"] == 200
+    assert message.global_position in page_text(response)

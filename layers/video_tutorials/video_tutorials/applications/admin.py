@@ -43,6 +43,9 @@ from .site import COMMON_POST_ERRORS, Site, html_response, redirect_response
 from .trace_diagram import trace_svg
 
 PAGE = 50
+#: a message opened by its id alone is looked for among this many of the newest (the store
+#: has no index by id: every link carries the message's stream and position)
+FOUND_BY_ID_AMONG = 1000
 #: the largest position the pages accept (a stream never gets near it)
 MAX_POSITION = 2**53
 NOT_AN_ADMIN = "These pages are for the site's administrators."
@@ -124,7 +127,9 @@ def create_app(
     @app.get("/admin/messages/<messageId>", summary="One message", responses=_ONE_ANSWERS)
     def message_page(
         messageId: Annotated[str, Path(description="The message's id.")],
-        stream: Annotated[str, Query(description="The message's stream.")] = "",
+        stream: Annotated[
+            str, Query(description="The message's stream (without it: among the newest).")
+        ] = "",
         position: Annotated[
             int, Query(description="Its position there.", ge=0, le=MAX_POSITION)
         ] = 0,
@@ -132,9 +137,19 @@ def create_app(
         denied = admitted()
         if denied:
             return denied
-        found = _message_at(messages, stream, position)
-        if found is None or found.id != unquote(messageId):
-            raise NotFoundError("There is no such message at that address.")
+        message_id = unquote(messageId)
+        if stream:
+            found = _message_at(messages, stream, position)
+        else:
+            categories = [c.category for c in streams.categories()]
+            found = _recent_message(messages, categories, message_id)
+        if found is None or found.id != message_id:
+            raise NotFoundError(
+                "There is no such message at that address."
+                if stream
+                else f"No message with this id among the newest {FOUND_BY_ID_AMONG}: "
+                "open it from its stream."
+            )
         return page("message.html", message=found, pretty=_pretty)
 
     @app.get(
@@ -269,6 +284,20 @@ _ONE_ANSWERS: dict[int | str, dict[str, Any]] = {
     **_PAGE_ANSWERS,
     404: html_response("Nothing at this address."),
 }
+
+
+def _recent_message(
+    messages: AdminMessages, categories: list[str], message_id: str
+) -> StoredMessage | None:
+    """The message ``message_id`` among the newest ``FOUND_BY_ID_AMONG`` (no index by id)."""
+    before: str | None = None
+    for _ in range(FOUND_BY_ID_AMONG // PAGE):
+        listed = messages.read_latest(categories, before_global_position=before, max_messages=PAGE)
+        found = next((m for m in listed if m.id == message_id), None)
+        if found is not None or len(listed) < PAGE:
+            return found
+        before = listed[-1].global_position
+    return None
 
 
 def _message_at(messages: AdminMessages, stream: str, position: int) -> StoredMessage | None:
