@@ -122,6 +122,15 @@ def run_parser() -> argparse.ArgumentParser:
         help="invoke this function once with an empty event when all is up (repeatable)",
     )
     parser.add_argument(
+        "--run-at-start",
+        action="append",
+        default=[],
+        metavar="COMMAND",
+        help="run this shell command once all is up, in the template's folder, with "
+        "AWS_ENDPOINT_URL, credentials, AWS_REGION and DEVSERVER_STATE_DIR/_API_URL/_LAMBDA_URL "
+        "pointing at the devserver; its output goes to the console (repeatable)",
+    )
+    parser.add_argument(
         "--strict",
         action="store_true",
         help="refuse to start when the template has anything the devserver does not run",
@@ -191,6 +200,7 @@ def run_options(argv: list[str]) -> Options:
         chaos=chaos,
         strict=arguments.strict,
         invoke_at_start=tuple(arguments.invoke_at_start),
+        run_at_start=tuple(arguments.run_at_start),
     )
 
 

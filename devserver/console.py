@@ -95,6 +95,36 @@ class Console:
                 for part in line.splitlines():
                     self.line(self._paint(f"        {part}", "dim"))
 
+    def run_started(self, command: str) -> None:
+        """A ``--run-at-start`` command starts."""
+        self._stamped("run", f"$ {command}")
+
+    def run_output(self, line: str) -> None:
+        """A line a ``--run-at-start`` command wrote (always shown)."""
+        self.line(f"{self._paint('run', 'dim')} | {line}")
+
+    def run_ended(
+        self,
+        command: str,
+        status: int | None,
+        seconds: float,
+        error: str | None = None,
+        *,
+        stopped: bool = False,
+    ) -> None:
+        """A ``--run-at-start`` command ended: its exit status (a failure in red)."""
+        if error is not None:
+            self._stamped("run", f"cannot run {command!r}: {error}", "error")
+        elif stopped:
+            self._stamped("run", f"stopped with the devserver after {seconds:.1f} s: {command}")
+        elif status == 0:
+            self._stamped("run", f"done in {seconds:.1f} s: {command}", "ok")
+        else:
+            how = (
+                f"killed by signal {-status}" if status and status < 0 else f"exit status {status}"
+            )
+            self._stamped("run", f"failed ({how}) after {seconds:.1f} s: {command}", "error")
+
     def notice(self, text: str) -> None:
         """Something the user should know (a warning)."""
         self._stamped("note", text, "warn")

@@ -53,6 +53,9 @@ class Options:
     only: tuple[str, ...] | None = None
     #: functions invoked once with an empty event when everything is up (seed data …)
     invoke_at_start: tuple[str, ...] = ()
+    #: shell commands run once everything is up, in order, in the template's folder, with
+    #: an environment pointing at the devserver (see ``devserver.at_start``)
+    run_at_start: tuple[str, ...] = ()
     clock: Callable[[], float] = time.time
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
+from .at_start import StartCommands, command_environment
 from .banner import Banner, consumer_descriptions
 from .chaos import Chaos
 from .console import Console
@@ -37,6 +38,7 @@ from .runtime import (
     FunctionError,
     InvocationResult,
     Runtime,
+    host_environment,
     lambda_environment,
     resolve_dynamic_references,
 )
@@ -78,6 +80,8 @@ class DevServer:
         self.checkpoints: CheckpointStore | None = None
         self.chaos = Chaos(self.options.chaos) if self.options.chaos else None
         self.init_errors: dict[str, FunctionError] = {}
+        #: the ``--run-at-start`` commands (``wait()`` for their exit statuses), once started
+        self.start_commands: StartCommands | None = None
         #: the console's text stream, for callers that want it at hand (tests print it)
         self.console_output: TextIO | None = self.options.console
         self._state: StateDir | None = None
@@ -113,7 +117,28 @@ class DevServer:
             self._banner(time.monotonic() - started)
         for function_id in self.options.invoke_at_start:
             self._invoke_at_start(function_id)
+        if self.options.serve and self.options.run_at_start:
+            self._run_at_start()
         return self
+
+    def _run_at_start(self) -> None:
+        assert self.endpoint is not None
+        environment = command_environment(
+            host_environment(),
+            region=self.options.region,
+            endpoint_url=self.endpoint_url,
+            credentials=self.endpoint.credentials() if self.endpoint.embedded else None,
+            state_dir=self.state_dir,
+            api_url=self.api_url,
+            lambda_url=self.lambda_url,
+        )
+        self.start_commands = StartCommands(
+            self.options.run_at_start,
+            cwd=Path(self.options.template).resolve().parent,
+            environment=environment,
+            console=self.console,
+        )
+        self.start_commands.start()
 
     def _invoke_at_start(self, function_id: str) -> None:
         if self.application is None or function_id not in self.application.functions:
@@ -361,6 +386,8 @@ class DevServer:
 
     def stop(self, quiet: bool = False) -> None:
         """Stop everything this devserver started, the emulator last (it snapshots)."""
+        if self.start_commands is not None:
+            self.start_commands.stop()
         if self.server is not None:
             self.server.stop()
             self.server = None

@@ -10,6 +10,7 @@ from .context import LambdaContext
 from .environment import lambda_environment, resolve_dynamic_references
 from .invoker import Runtime
 from .results import FunctionError, InvocationResult
+from .sandbox import host_environment
 from .watchdog import FunctionTimeout
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "InvocationResult",
     "LambdaContext",
     "Runtime",
+    "host_environment",
     "lambda_environment",
     "resolve_dynamic_references",
 ]

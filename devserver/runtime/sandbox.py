@@ -44,6 +44,15 @@ from .results import FunctionError, error_from
 WORLD_LOCK = threading.Lock()
 
 
+def host_environment() -> dict[str, str]:
+    """The host's own environment, even while a function runs with its own swapped in.
+
+    Not from inside a handler (its thread holds the world already).
+    """
+    with WORLD_LOCK:
+        return dict(os.environ)
+
+
 class FunctionSandbox:
     """One function's own world: modules, environment, output; loaded lazily (cold start)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -11,7 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
+import devserver
 from tests.integration.devserver.conftest import SAMPLE_TEMPLATE, a_key
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -183,3 +186,59 @@ def test_a_killed_devserver_leaves_no_emulator_behind_and_its_data_saved(tmp_pat
         time.sleep(0.05)
     assert not alive(emulator_pid)  # its stdin closed with its parent: it stopped
     assert (state / "emulator.pickle").exists()
+
+
+SEED = """
+import json, os, pathlib
+import boto3
+
+state = pathlib.Path(os.environ["DEVSERVER_STATE_DIR"])
+runtime = json.loads((state / "devserver.json").read_text())
+table = runtime["resources"]["EventsTable"]
+item = {"pk": {"S": "seeded"}, "sk": {"N": "0"}, "target": {"S": "none"}}
+boto3.client("dynamodb").put_item(TableName=table, Item=item)
+print("seeded", table, "from", pathlib.Path.cwd().name)
+print("api", os.environ["DEVSERVER_API_URL"], "lambda", os.environ["DEVSERVER_LAMBDA_URL"])
+"""
+
+
+def test_commands_run_at_start_use_the_devserver_and_a_failing_one_leaves_it_running(tmp_path):
+    seed = tmp_path / "seed.py"
+    seed.write_text(SEED)
+    console = io.StringIO()
+    server = devserver.start(
+        SAMPLE_TEMPLATE,
+        state_dir=tmp_path / "state",
+        api_port=0,
+        console=console,
+        only=("Other",),
+        run_at_start=(
+            f"{sys.executable} {seed}",
+            "echo broken >&2; exit 3",
+            "echo long-running; exec sleep 60",
+        ),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while "run | long-running" not in console.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        key = {"pk": {"S": "seeded"}, "sk": {"N": "0"}}
+        table = server.physical_name("EventsTable")
+        seeded = server.client("dynamodb").get_item(TableName=table, Key=key).get("Item")
+        invoke_url = f"{server.lambda_url}/2015-03-31/functions/Other/invocations"
+        still_serving = requests.post(invoke_url, data=b"{}", timeout=15).json()["flavour"]
+    finally:
+        stopping = time.monotonic()
+        server.stop()
+        stopped_in = time.monotonic() - stopping
+
+    text = console.getvalue()
+    assert seeded is not None
+    assert f"run | seeded {table} from sample" in text  # in the template's folder
+    assert f"run | api {server.api_url} lambda {server.lambda_url}" in text
+    assert "run | broken" in text  # stderr too
+    assert "failed (exit status 3)" in text
+    assert still_serving == "other"
+    assert server.start_commands.statuses == [0, 3, -signal.SIGTERM]  # stopped with the server
+    assert "stopped with the devserver" in text
+    assert stopped_in < 5

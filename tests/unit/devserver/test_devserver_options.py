@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from devserver.at_start import command_environment
 from devserver.chaos import Chaos, ChaosSettings
 from devserver.cli import parse_parameter_overrides, run_options, run_parser
 from devserver.emulator.resources import Naming, generate_secret_string
@@ -42,6 +44,60 @@ def test_a_poll_interval_in_milliseconds_keeps_aws_cadence_and_turns_wake_ups_of
     assert run_options(["--poll-interval", "250"]).poll_interval == 0.25
     with pytest.raises(SystemExit):
         run_options(["--poll-interval", "0"])
+
+
+def test_run_at_start_is_repeatable_and_keeps_its_order():
+    options = run_options(["--run-at-start", "make seed", "--run-at-start", "echo 'a b'"])
+    assert options.run_at_start == ("make seed", "echo 'a b'")
+    assert run_options([]).run_at_start == ()
+
+
+HOST = {
+    "PATH": "/usr/bin",
+    "AWS_PROFILE": "work",
+    "AWS_ENDPOINT_URL": "http://elsewhere:4566",
+    "AWS_ACCESS_KEY_ID": "host-key",
+    "AWS_REGION": "eu-west-1",
+}
+
+
+def test_a_command_at_start_talks_to_the_emulator_with_its_placeholder_credentials():
+    environment = command_environment(
+        HOST,
+        region="us-east-1",
+        endpoint_url="http://127.0.0.1:5000",
+        credentials={"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
+        state_dir=Path("state"),
+        api_url="http://127.0.0.1:3000",
+        lambda_url="http://127.0.0.1:3001",
+    )
+
+    assert environment["PATH"] == "/usr/bin"  # the host's environment otherwise
+    assert environment["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5000"
+    assert "AWS_PROFILE" not in environment
+    assert environment["AWS_ACCESS_KEY_ID"] == "testing"
+    assert (environment["AWS_REGION"], environment["AWS_DEFAULT_REGION"]) == ("us-east-1",) * 2
+    assert environment["AWS_ACCOUNT_ID_ENDPOINT_MODE"] == "disabled"
+    assert environment["DEVSERVER_STATE_DIR"] == str(Path("state").resolve())
+    assert environment["DEVSERVER_API_URL"] == "http://127.0.0.1:3000"
+    assert environment["DEVSERVER_LAMBDA_URL"] == "http://127.0.0.1:3001"
+
+
+def test_a_command_at_start_against_aws_keeps_the_hosts_credentials_and_no_endpoint():
+    environment = command_environment(
+        HOST,
+        region="us-east-1",
+        endpoint_url=None,
+        credentials=None,
+        state_dir=None,
+        api_url="http://127.0.0.1:3000",
+        lambda_url=None,
+    )
+
+    assert "AWS_ENDPOINT_URL" not in environment
+    assert (environment["AWS_PROFILE"], environment["AWS_ACCESS_KEY_ID"]) == ("work", "host-key")
+    assert "DEVSERVER_STATE_DIR" not in environment
+    assert "DEVSERVER_LAMBDA_URL" not in environment
 
 
 def test_an_env_vars_file_has_sam_locals_format(tmp_path):
