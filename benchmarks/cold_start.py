@@ -157,14 +157,9 @@ def template_functions() -> tuple[dict[str, FunctionSpec], dict[str, Any]]:
     import devserver
     from devserver.template import load_template
 
+    # no state kept, nothing served, no function loaded: the emulator and the template only
     server = devserver.start(
-        state_dir=None,
-        api_port=0,
-        emulator_port=0,
-        lambda_port=0,
-        serve=False,
-        only=(),
-        parameter_overrides={"ConsumerDelivery": "Queues"},
+        state_dir=None, serve=False, only=(), parameter_overrides={"ConsumerDelivery": "Queues"}
     )
     try:
         assert server.application is not None
