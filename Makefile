@@ -37,8 +37,12 @@ $(SAM_ENV)/.installed:
 
 venv: $(BIN)/.installed
 
+# Once the system is up, the demo videos are published through the real path (once: a
+# restart finds them there).
+DEMO := PYTHONPATH=layers/message_store:layers/video_tutorials $(BIN)/python -m video_tutorials.demo --devserver "$$DEVSERVER_STATE_DIR"
+
 run: $(BIN)/.installed
-	$(BIN)/python -m devserver $(ARGS)
+	$(BIN)/python -m devserver --run-at-start '$(DEMO)' $(ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
