@@ -1229,8 +1229,10 @@ def dollars(lines: Sequence[CostLine], *, core_only: bool = True) -> float:
 
 
 def operations(requests_made: Sequence[Request]) -> str:
-    """``service Operation(Target) n, …`` in the order first made."""
-    counted = Counter(f"{r.service} {r.name}" for r in requests_made)
+    """``Operation(Table) n, service Operation n, …`` in the order first made."""
+    counted = Counter(
+        r.name if r.service == "dynamodb" else f"{r.service} {r.name}" for r in requests_made
+    )
     return ", ".join(f"{name} {n}" if n > 1 else name for name, n in counted.items()) or "-"
 
 
@@ -1299,8 +1301,8 @@ def print_scenario(scenario: Scenario, secret_users: set[str]) -> None:
     print(
         f"    SNS {lines['SNS FIFO publishes (64 KB units)'].units:g} publish requests, "
         f"{lines['SNS FIFO deliveries to SQS'].units:g} deliveries; SQS "
-        f"{lines['SQS FIFO requests (delivery)'].units:g} billed requests (+ {local:g} local "
-        f"polls and stream reads that carried nothing); S3 "
+        f"{lines['SQS FIFO requests (delivery)'].units:g} billed requests (+ {local:g} "
+        "requests of the pollers not billed per action: stream reads, empty polls); S3 "
         f"{lines['S3 PUT/COPY/POST requests'].units:g} PUT-class + "
         f"{lines['S3 GET/HEAD requests'].units:g} GET-class; SES "
         f"{lines['SES email'].units:g} emails; ${dollars(list(lines.values())):.2f} per million"
