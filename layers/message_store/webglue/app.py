@@ -169,8 +169,12 @@ class WebApp(APIGatewayRestResolver):
             host=request.host,
             forwarded_proto=request.forwarded_proto,
             trusted=[self.config.site_url] if self.config.site_url else [],
+            referer=request.referer,
         ):
-            self.logger.warning("foreign origin refused", extra={"origin": request.origin})
+            self.logger.warning(
+                "foreign origin refused",
+                extra={"origin": request.origin, "referer": request.referer},
+            )
             return ForbiddenError(
                 "This form was sent from another site, so it was refused. "
                 "Open the page on this site and send it again."

@@ -1,4 +1,5 @@
-"""The ``Origin`` check that refuses state-changing requests sent from other sites."""
+"""The ``Origin`` (and, without it, ``Referer``) check that refuses state-changing requests
+sent from other sites."""
 
 from __future__ import annotations
 
@@ -50,16 +51,23 @@ def origin_allowed(
     host: str | None,
     forwarded_proto: str | None = None,
     trusted: Iterable[str] = (),
+    referer: str | None = None,
 ) -> bool:
-    """Whether a request with this ``Origin`` header may change state.
+    """Whether a request with this ``Origin`` (or, without one, this ``Referer``) may change state.
 
-    No header: allowed (browsers send one with every POST; other clients are not a CSRF
-    vector). Otherwise it must be the request's own origin or one of ``trusted`` (the
-    site's public URL, e.g. a custom domain in front of the API). ``Origin: null`` (sandboxed
-    or privacy-sensitive contexts) is refused.
+    With an ``Origin`` header, it decides: it must be the request's own origin or one of
+    ``trusted`` (the site's public URL, e.g. a custom domain in front of the API);
+    ``Origin: null`` (sandboxed or privacy-sensitive contexts) is refused. Without one, a
+    ``Referer`` decides the same way by its origin — old browsers and some proxies strip
+    ``Origin`` but not ``Referer`` — and one that is not an http(s) URL is refused. Neither
+    header: allowed (browsers send ``Origin`` with every POST; other clients are not a CSRF
+    vector; our pages send ``Referrer-Policy: same-origin``, so a form of this site that
+    loses its ``Origin`` still names this site or nothing).
     """
     if origin is None:
-        return True
+        if not referer:
+            return True
+        origin = referer
     normalised = normalise_origin(origin)
     if normalised is None:
         return False

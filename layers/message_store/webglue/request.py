@@ -196,6 +196,11 @@ class WebRequest:
         return self.headers.get("origin")
 
     @property
+    def referer(self) -> str | None:
+        """The ``Referer`` header (the page the request was sent from), if any."""
+        return self.headers.get("referer")
+
+    @property
     def host(self) -> str | None:
         return self.headers.get("host")
 

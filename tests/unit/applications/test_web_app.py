@@ -94,6 +94,36 @@ def test_origin_null_is_refused_and_no_origin_is_allowed():
     assert created == [""]
 
 
+def test_no_origin_but_a_foreign_referer_is_refused_before_the_route_runs():
+    app, created = an_app()
+
+    foreign = app.resolve(
+        an_api_request(
+            "POST",
+            "/things",
+            form={"name": "box"},
+            origin=None,
+            headers={"Referer": "https://evil.com/form.html"},
+        ),
+        {},
+    )
+    own = app.resolve(
+        an_api_request(
+            "POST",
+            "/things",
+            form={"name": "mine"},
+            origin=None,
+            headers={"Referer": "https://site.example.com/things"},
+        ),
+        {},
+    )
+
+    assert foreign["statusCode"] == 403
+    assert "sent from another site" in page_text(foreign)
+    assert own["statusCode"] == 303
+    assert created == ["mine"]
+
+
 def test_the_sites_public_url_is_a_trusted_origin():
     app, _ = an_app()
 

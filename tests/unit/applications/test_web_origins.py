@@ -65,3 +65,57 @@ def test_any_other_origin_is_refused(origin):
     assert not origin_allowed(
         origin, host=HOST, forwarded_proto="https", trusted=["https://videos.example.com"]
     )
+
+
+# -- no Origin: the Referer decides, when there is one ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "referer",
+    [
+        f"https://{HOST}/Prod/auth/log-in",
+        "https://videos.example.com/register?x=1",
+    ],
+)
+def test_without_origin_a_referer_of_this_site_is_allowed(referer):
+    assert origin_allowed(
+        None,
+        host=HOST,
+        forwarded_proto="https",
+        trusted=["https://videos.example.com"],
+        referer=referer,
+    )
+
+
+@pytest.mark.parametrize(
+    "referer",
+    [
+        "https://evil.com/page",
+        f"https://{HOST}.evil.com/",
+        f"http://{HOST}/Prod/",  # the proxy says https
+        "not a url",
+        "file:///etc/passwd",
+    ],
+)
+def test_without_origin_a_foreign_or_unreadable_referer_is_refused(referer):
+    assert not origin_allowed(
+        None,
+        host=HOST,
+        forwarded_proto="https",
+        trusted=["https://videos.example.com"],
+        referer=referer,
+    )
+
+
+def test_without_origin_or_referer_a_request_is_allowed_and_an_empty_referer_is_none():
+    assert origin_allowed(None, host=HOST, forwarded_proto="https", referer=None)
+    assert origin_allowed(None, host=HOST, forwarded_proto="https", referer="")
+
+
+def test_an_origin_header_decides_over_the_referer():
+    assert not origin_allowed(
+        "https://evil.com", host=HOST, forwarded_proto="https", referer=f"https://{HOST}/"
+    )
+    assert origin_allowed(
+        f"https://{HOST}", host=HOST, forwarded_proto="https", referer="https://evil.com/"
+    )
