@@ -18,6 +18,7 @@ from video_tutorials import storage
 from video_tutorials.applications.pages import Pages
 from video_tutorials.applications.passwords import Passwords
 from video_tutorials.applications.site import Site
+from video_tutorials.log_in_limits import LogInLimits
 from video_tutorials.storage import (
     TranscodeError,
     Upload,
@@ -46,11 +47,14 @@ SITE_URL = "https://videos.example.com"
 
 
 class InMemoryMessageStore:
-    """``write`` and ``read_stream`` with the store's semantics, in memory."""
+    """``write``, ``read_stream`` and ``read_last_message`` with the store's semantics, in
+    memory; each message stamped with the time of ``clock`` (default: now), as the store does."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: FixedClock | None = None) -> None:
         self.streams: dict[str, list[Message]] = defaultdict(list)
         self.unavailable = False
+        self.clock = clock
+        self.reads = 0
 
     def write(self, stream_name: str, message: Message, expected_version: int | None = None) -> int:
         if self.unavailable:
@@ -58,15 +62,26 @@ class InMemoryMessageStore:
         stream = self.streams[stream_name]
         if expected_version is not None and expected_version != len(stream) - 1:
             raise VersionConflictError(stream_name, expected_version, len(stream) - 1)
-        stored = message.model_copy(update={"stream_name": stream_name, "position": len(stream)})
+        time = self.clock() if self.clock is not None else datetime.now(UTC)
+        stored = message.model_copy(
+            update={"stream_name": stream_name, "position": len(stream), "time": time}
+        )
         stream.append(stored)
         return len(stream) - 1
+
+    def read_last_message(self, stream_name: str) -> Message | None:
+        if self.unavailable:
+            raise MessageStoreUnavailableError("the store is down (fake)")
+        self.reads += 1
+        stream = self.streams.get(stream_name, [])
+        return stream[-1] if stream else None
 
     def read_stream(
         self, stream_name: str, from_position: int = 0, max_messages: int = 1000
     ) -> list[Message]:
         if self.unavailable:
             raise MessageStoreUnavailableError("the store is down (fake)")
+        self.reads += 1
         return list(self.streams.get(stream_name, [])[from_position : from_position + max_messages])
 
     def messages(self) -> list[Message]:
@@ -166,10 +181,15 @@ READ_BACK_WAIT = 0.05
 
 
 def a_site(
-    *, secure: bool = True, clock: FixedClock | None = None, max_body_bytes: int = 16 * 1024
+    *,
+    secure: bool = True,
+    clock: FixedClock | None = None,
+    max_body_bytes: int = 16 * 1024,
+    log_in_limits: LogInLimits | None = None,
 ) -> Site:
     secret = SessionSecret(value=SECRET)
     return Site(
+        log_in_limits=log_in_limits or LogInLimits(),
         config=WebConfig(
             site_url=SITE_URL, max_body_bytes=max_body_bytes, read_back_wait=READ_BACK_WAIT
         ),

@@ -6,9 +6,13 @@ sets the variables; the devserver sets the same ones locally.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field, SecretStr
 
 from message_store.settings import EnvironmentSettings
+
+from .log_in_limits import MAX_FAILURES_REMEMBERED, LogInLimits
 
 
 class FunctionSettings(EnvironmentSettings):
@@ -32,12 +36,23 @@ class ApplicationSettings(FunctionSettings):
     max_body_bytes: int = Field(default=16 * 1024, ge=1024)
     #: comma-separated addresses (the template's ``AdminEmails``); empty: nobody is an admin
     admin_emails: str = ""
+    #: failed log-ins in a row that lock an account, within this many seconds (log_in_limits)
+    log_in_failures_allowed: int = Field(default=5, ge=1, le=MAX_FAILURES_REMEMBERED)
+    log_in_lock_seconds: int = Field(default=15 * 60, ge=1, le=24 * 3600)
 
     @property
     def admins(self) -> frozenset[str]:
         """The admins' addresses, trimmed and lower-cased."""
         return frozenset(
             email.strip().lower() for email in self.admin_emails.split(",") if email.strip()
+        )
+
+    @property
+    def log_in_limits(self) -> LogInLimits:
+        """How many failed log-ins within how long lock an account."""
+        return LogInLimits(
+            failures=self.log_in_failures_allowed,
+            window=timedelta(seconds=self.log_in_lock_seconds),
         )
 
 

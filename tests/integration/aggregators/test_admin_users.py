@@ -117,3 +117,23 @@ def test_the_users_page_pages_through_every_user(store, admin_users, admin_users
     assert len(second.items) == 2
     assert second.next_after is None
     assert {u.user_id for u in first.items + second.items} == set(users)
+
+
+def test_the_failures_since_the_last_log_in_are_kept_for_the_lock(
+    store, admin_users, admin_users_views
+):
+    """What the admin page derives a log-in lock from: failures after the last success."""
+    user = a_user(store)
+    logins = authentication.authentication_stream(user)
+    failed = authentication.UserLoginFailed(user_id=user, reason="wrong password")
+    store.write(logins, failed.to_message())
+    store.write(logins, authentication.UserLoggedIn(user_id=user).to_message())
+    for _ in range(3):
+        store.write(logins, failed.to_message())
+
+    assert deliver(admin_users, store, logins, twice=True) == {"batchItemFailures": []}
+
+    seen = admin_users_views.get(user)
+    times = [m.time.isoformat() for m in store.read_stream(logins)[2:]]
+    assert seen.recent_failures == tuple(times)
+    assert seen.failed_logins == 4

@@ -517,3 +517,30 @@ def test_a_recent_message_opens_by_its_id_alone(portal):
 
     assert response["statusCode"] == 200
     assert message.global_position in page_text(response)
+
+
+@pytest.mark.parametrize(
+    ("minutes_ago", "shown"),
+    [
+        (5, "Log-in lock locked until 2026-11-30 12:10:00 UTC (5 failed log-ins since the last"),
+        (15, "Log-in lock not locked"),
+    ],
+)
+def test_a_user_page_shows_a_log_in_lock_until_its_window_passes(portal, minutes_ago, shown):
+    """Five failures in a row within 15 minutes (the site's limits) lock the account."""
+    first = NOW - timedelta(minutes=minutes_ago)
+    failures = tuple((first + timedelta(seconds=n)).isoformat() for n in range(5))
+    user = portal.users.by_id[USER_ID]
+    portal.users.by_id[USER_ID] = dataclasses.replace(user, recent_failures=failures)
+
+    text = page_text(portal.request("GET", f"/admin/users/{USER_ID}"))
+
+    assert shown in text
+
+
+def test_fewer_failures_than_the_limit_are_no_lock(portal):
+    failures = tuple((NOW - timedelta(seconds=n)).isoformat() for n in range(4, 0, -1))
+    user = portal.users.by_id[USER_ID]
+    portal.users.by_id[USER_ID] = dataclasses.replace(user, recent_failures=failures)
+
+    assert "Log-in lock not locked" in page_text(portal.request("GET", f"/admin/users/{USER_ID}"))

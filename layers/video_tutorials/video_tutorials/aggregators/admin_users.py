@@ -1,10 +1,11 @@
 """admin-users: every user as an operator sees them.
 
 Reads ``identity`` (registered or rejected, welcome email sent), ``authentication`` (logins,
-failed logins) and ``viewing`` (a logged-in user's viewings). The item is the user's: the id
-of their identity and authentication streams, and the ``userId`` of a viewing (anonymous
-viewings are no one's). A viewing stream is a video's, shared by its viewers: the user's item
-keeps its position only to skip a redelivery, and fills no gap from it.
+failed logins, and the times of the failures since the last log-in, from which the admin
+page derives a log-in lock) and ``viewing`` (a logged-in user's viewings). The item is the
+user's: the id of their identity and authentication streams, and the ``userId`` of a viewing
+(anonymous viewings are no one's). A viewing stream is a video's, shared by its viewers: the
+user's item keeps its position only to skip a redelivery, and fills no gap from it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..contracts.authentication import UserLoggedIn, UserLoginFailed
 from ..contracts.identity import Registered, RegistrationEmailSent, RegistrationRejected
 from ..contracts.viewing import CATEGORY as VIEWING
 from ..contracts.viewing import VideoViewed
+from ..log_in_limits import MAX_FAILURES_REMEMBERED
 from ..views.admin_users import AdminUser, AdminUsersViews
 
 NAME = "admin-users"
@@ -50,11 +52,20 @@ def _email_sent(user: AdminUser, event: RegistrationEmailSent) -> AdminUser:
 def _logged_in(user: AdminUser, event: UserLoggedIn) -> AdminUser:
     time = event.message.time.isoformat(timespec="seconds")
     last = max(user.last_login or "", time)
-    return replace(user, user_id=event.user_id, logins=user.logins + 1, last_login=last)
+    return replace(
+        user, user_id=event.user_id, logins=user.logins + 1, last_login=last, recent_failures=()
+    )
 
 
 def _login_failed(user: AdminUser, event: UserLoginFailed) -> AdminUser:
-    return replace(user, user_id=event.user_id, failed_logins=user.failed_logins + 1)
+    time = event.message.time.isoformat()
+    recent = (*user.recent_failures, time)[-MAX_FAILURES_REMEMBERED:]
+    return replace(
+        user,
+        user_id=event.user_id,
+        failed_logins=user.failed_logins + 1,
+        recent_failures=recent,
+    )
 
 
 def _viewed(user: AdminUser, event: VideoViewed) -> AdminUser:

@@ -104,7 +104,9 @@ def create_app(
         user = users.get(str(userId))
         if user is None:
             raise NotFoundError("There is no user with this id.")
-        return page("user.html", person=user)
+        failures = [datetime.fromisoformat(time) for time in user.recent_failures]
+        locked_until = site.log_in_limits.locked_until(failures, clock())
+        return page("user.html", person=user, locked_until=locked_until)
 
     # -- messages and traces -------------------------------------------------------------------
 

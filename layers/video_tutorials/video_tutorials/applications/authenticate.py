@@ -3,6 +3,9 @@
 ``GET /auth/log-in``: the form (a ``next`` path kept in a hidden field). ``POST /auth/log-in``:
 unknown email → 401, nothing written; wrong password → ``UserLoginFailed`` and 401; right →
 ``UserLoggedIn``, the session cookie, ``303`` to ``next`` if it is a local path, else ``/``.
+After too many failed log-ins in a row for one account (``Site.log_in_limits``: 5 within 15
+minutes), its log-ins are answered 429 with ``Retry-After`` until the window has passed —
+without checking the password, right or wrong (``log_in_limits``).
 Right after registering, the email index may not have the new user yet (it is eventually
 consistent): the registration's write, which the browser still carries, names the user,
 whose credentials are then read strongly consistent (read your writes).
@@ -11,6 +14,8 @@ whose credentials are then read strongly consistent (read your writes).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -23,14 +28,19 @@ from webglue import WebApp, field_errors, safe_next_path
 
 from ..contracts.authentication import UserLoggedIn, UserLoginFailed, authentication_stream
 from ..contracts.identity import COMMAND_CATEGORY, identity_stream, normalise_email
+from ..log_in_limits import failures_in_a_row, in_words, retry_after
 from ..views.user_credentials import UserCredentials
 from .forms import EMAIL_MAX_LENGTH, LogInForm
 from .passwords import MAX_LENGTH, Passwords
-from .ports import CredentialsByEmail, MessageWriter
+from .ports import AuthenticationStreams, CredentialsByEmail
 from .site import COMMON_POST_ERRORS, Site, html_response, redirect_response
 
 WRONG_CREDENTIALS = "That email address and password do not match an account."
 WRONG_PASSWORD = "wrong password"  # noqa: S105 - the reason, not a password
+LOCKED = (
+    "There were too many failed log-ins for this account, so logging in to it is paused "
+    "for {wait}. Try again after that."
+)
 
 NextQuery = Annotated[
     str, Query(alias="next", description="A local path to go to after logging in.")
@@ -40,9 +50,10 @@ NextQuery = Annotated[
 def create_app(
     site: Site,
     *,
-    store: MessageWriter,
+    store: AuthenticationStreams,
     credentials: CredentialsByEmail,
     passwords: Passwords | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> WebApp:
     """The authenticate application on ``store`` and the user-credentials view."""
     app = site.create_app(
@@ -50,6 +61,19 @@ def create_app(
         description="Logging in and out (the `authentication` category) and the session cookie.",
     )
     hashing = passwords or Passwords()
+    limits = site.log_in_limits
+
+    def locked_until(stream: str) -> datetime | None:
+        """When the account's log-in lock ends (``None``: not locked), from its stream.
+
+        Only the newest ``limits.failures`` messages matter; the newest alone settles the
+        usual case (it is not a failure, or there are too few messages): one query.
+        """
+        last = store.read_last_message(stream)
+        if last is None or last.type != UserLoginFailed.type or last.position + 1 < limits.failures:
+            return None
+        newest = store.read_stream(stream, last.position + 1 - limits.failures, limits.failures)
+        return limits.locked_until(failures_in_a_row(newest), clock())
 
     def form_page(
         status: int = 200,
@@ -85,6 +109,17 @@ def create_app(
             303: redirect_response("Logged in: the session cookie is set."),
             400: html_response("A field is missing or invalid."),
             401: html_response("No account with this email and password."),
+            429: {
+                **html_response(
+                    "Too many failed log-ins for this account: paused, the password unchecked."
+                ),
+                "headers": {
+                    "Retry-After": {
+                        "schema": {"type": "integer", "minimum": 1},
+                        "description": "seconds until log-ins to this account are possible",
+                    }
+                },
+            },
             **COMMON_POST_ERRORS,
         },
     )
@@ -117,6 +152,21 @@ def create_app(
 
         request = app.current_request
         stream = authentication_stream(found.user_id)
+        until = locked_until(stream)
+        if until is not None:
+            wait = retry_after(until, clock())
+            app.logger.warning(
+                "log-in refused: the account is locked",
+                extra={"user_id": found.user_id, "until": until.isoformat()},
+            )
+            page = form_page(
+                429,
+                email=email,
+                next_path=next_path,
+                errors={"": LOCKED.format(wait=in_words(wait))},
+            )
+            page.headers["Retry-After"] = str(wait)
+            return page
         if not hashing.verify(found.password_hash, form.password):
             failed = UserLoginFailed(user_id=found.user_id, reason=WRONG_PASSWORD)
             store.write(stream, failed.to_message(request.metadata()))

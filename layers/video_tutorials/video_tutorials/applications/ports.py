@@ -36,6 +36,16 @@ class MessageStream(MessageWriter, Protocol):
     ) -> list[Message]: ...
 
 
+class AuthenticationStreams(MessageWriter, Protocol):
+    """What the authenticate application needs of the store: write, and read a stream's end."""
+
+    def read_stream(
+        self, stream_name: str, from_position: int = 0, max_messages: int = 1000
+    ) -> list[StoredMessage]: ...
+
+    def read_last_message(self, stream_name: str) -> StoredMessage | None: ...
+
+
 class AppliedPositions(Protocol):
     def has_applied(self, key: str, stream_name: str, position: int) -> bool: ...
 

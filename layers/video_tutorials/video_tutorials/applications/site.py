@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from webglue import (
@@ -15,6 +15,7 @@ from webglue import (
     WrittenCookies,
 )
 
+from ..log_in_limits import LogInLimits
 from ..settings import ApplicationSettings
 from .pages import Pages
 
@@ -28,6 +29,8 @@ class Site:
     pages: Pages
     logger: Any | None = None
     written: WrittenCookies | None = None
+    #: failed log-ins that lock an account (the authenticate app enforces, the admin shows)
+    log_in_limits: LogInLimits = field(default_factory=LogInLimits)
 
     @classmethod
     def from_settings(cls, settings: ApplicationSettings, *, logger: Any | None = None) -> Site:
@@ -45,6 +48,7 @@ class Site:
             pages=Pages(admins=settings.admins),
             logger=logger,
             written=WrittenCookies(TokenSigner(secret, purpose="written"), secure=secure),
+            log_in_limits=settings.log_in_limits,
         )
 
     def create_app(self, *, title: str, description: str) -> WebApp:

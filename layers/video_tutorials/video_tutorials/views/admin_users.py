@@ -28,6 +28,9 @@ class AdminUser:
     failed_logins: int = 0
     last_login: str | None = None
     viewings: int = 0
+    #: when the failed log-ins since the last successful one happened (ISO, oldest first;
+    #: the newest ``MAX_FAILURES_REMEMBERED``): what a log-in lock is derived from
+    recent_failures: tuple[str, ...] = ()
 
 
 def _key(user_id: str) -> dict[str, str]:
@@ -44,6 +47,7 @@ def _to_attributes(user: AdminUser) -> dict[str, Any]:
         "failedLogins": user.failed_logins,
         "lastLogin": user.last_login,
         "viewings": user.viewings,
+        "recentFailures": list(user.recent_failures),
     }
 
 
@@ -58,6 +62,7 @@ def _from_attributes(values: dict[str, Any]) -> AdminUser:
         failed_logins=int(values.get("failedLogins", 0)),
         last_login=values.get("lastLogin"),
         viewings=int(values.get("viewings", 0)),
+        recent_failures=tuple(str(time) for time in values.get("recentFailures") or ()),
     )
 
 
