@@ -8,6 +8,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from message_store import MessageStore
+from message_store.observability import function_metrics, function_tracer
 from message_store.progress import ConsumerProgressTable
 from message_store.skips import SkippedMessagesTable
 from video_tutorials.applications import admin
@@ -18,6 +19,8 @@ from video_tutorials.views.admin_streams import AdminStreamsViews
 from video_tutorials.views.admin_users import AdminUsersViews
 
 logger = Logger()
+metrics = function_metrics()
+tracer = function_tracer()
 settings = AdminSettings.from_environment()
 app = admin.create_app(
     Site.from_settings(settings, logger=logger),
@@ -32,6 +35,8 @@ app = admin.create_app(
 )
 
 
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

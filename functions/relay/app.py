@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from message_store.observability import function_metrics, function_tracer
 from message_store.progress import ConsumerProgressTable
 from message_store.relay import Relay
 from message_store.skips import SkippedMessagesTable
@@ -13,15 +14,20 @@ from video_tutorials.settings import RelaySettings
 
 settings = RelaySettings.from_environment()
 logger = Logger()
+metrics = function_metrics()
+tracer = function_tracer()
 consumer = Relay(
     settings.message_topic_arn,
     relay_declaration(),
     logger=logger,
+    metrics=metrics,
     skips=SkippedMessagesTable(settings.skipped_messages_table),
     progress=ConsumerProgressTable(settings.consumer_progress_table),
 )
 
 
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return dict(consumer.handle_event(event))

@@ -25,14 +25,14 @@ from .declaration import Declaration, Reads, as_reads
 from .delivery import Batch, BatchResponse, Delivery, read_batch
 from .errors import InvalidMessageError
 from .message import Message, StoredMessage
+from .observability import FAILED_MESSAGES, INVALID_MESSAGES, LAG, MESSAGES_HANDLED, seconds_since
 from .progress import ProgressRecorder, ThrottledProgress
 from .skips import NoSkipRecorder, SkippedMessage, SkipRecorder
 
 D = TypeVar("D")
 
-#: Metric names every consumer emits (namespace and service set by the function).
-INVALID_MESSAGES = "InvalidMessages"
-FAILED_MESSAGES = "FailedMessages"
+# Every consumer emits MessagesHandled, InvalidMessages, FailedMessages and Lag (names in
+# ``observability``; namespace and service set by the function).
 
 
 class Metrics(Protocol):
@@ -142,16 +142,20 @@ class ConsumerRuntime:
         self.skips.record(skip)
 
     def finished(self, batch: Batch, before: int | None = None) -> None:
-        """Record how far this consumer has read: the last message of ``batch`` done
-        (before the record at index ``before``, when the batch stopped there)."""
-        if self.progress is None:
-            return
-        done = [
-            d.message
-            for d in batch.deliveries
-            if d.message is not None and (before is None or d.index < before)
-        ]
+        """Count and record how far this consumer has read: the records of ``batch`` done
+        (before the record at index ``before``, when the batch stopped there).
+
+        Metrics: ``MessagesHandled`` (the records done) and ``Lag`` (the age of the last
+        message done, now that it is done: for an aggregator, how far its view is behind).
+        """
+        finished = [d for d in batch.deliveries if before is None or d.index < before]
+        if finished:
+            self.metrics.add_metric(name=MESSAGES_HANDLED, unit="Count", value=len(finished))
+        done = [d.message for d in finished if d.message is not None]
         if not done:
+            return
+        self.metrics.add_metric(name=LAG, unit="Seconds", value=seconds_since(done[-1].time))
+        if self.progress is None:
             return
         try:
             self.progress.finished(self.name, done[-1])

@@ -39,7 +39,12 @@ class MessageStoreSettings(EnvironmentSettings):
     messages were written with; it may grow over the table's life, never shrink.
     """
 
-    aws_endpoint_url: str | None = Field(default=None)
+    #: every SDK client's endpoint: ``SDK_ENDPOINT_URL`` (the template's ``EndpointUrl``, which
+    #: ``sam local --env-vars`` can set) first, else ``AWS_ENDPOINT_URL`` (the devserver's,
+    #: LocalStack's); empty means unset, so an empty ``EndpointUrl`` leaves AWS's own endpoints
+    aws_endpoint_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("sdk_endpoint_url", "aws_endpoint_url")
+    )
     #: the Lambda API's own endpoint, when it is not ``AWS_ENDPOINT_URL``'s (the devserver's)
     aws_endpoint_url_lambda: str | None = Field(default=None)
     aws_region: str = Field(
@@ -54,3 +59,33 @@ class MessageStoreSettings(EnvironmentSettings):
 def message_store_settings() -> MessageStoreSettings:
     """The settings of this process (validated once, at first use)."""
     return MessageStoreSettings.from_environment()
+
+
+class ObservabilitySettings(EnvironmentSettings):
+    """Whether this process runs where X-Ray traces are recorded (Powertools' own rule).
+
+    Tracing is on in Lambda (``LAMBDA_TASK_ROOT``) unless ``POWERTOOLS_TRACE_DISABLED`` is
+    true or the function runs under ``sam local`` or the devserver (``AWS_SAM_LOCAL``): there
+    no X-Ray daemon listens, and the X-Ray SDK is not worth its import.
+    """
+
+    lambda_task_root: str | None = None
+    aws_sam_local: bool = False
+    powertools_trace_disabled: bool = False
+    #: where the metrics go (EMF): the template sets it per stack
+    powertools_metrics_namespace: str | None = None
+
+    @property
+    def tracing(self) -> bool:
+        """Whether X-Ray tracing is recorded here."""
+        return (
+            self.lambda_task_root is not None
+            and not self.aws_sam_local
+            and not self.powertools_trace_disabled
+        )
+
+
+@lru_cache(maxsize=1)
+def observability_settings() -> ObservabilitySettings:
+    """The observability settings of this process (validated once, at first use)."""
+    return ObservabilitySettings.from_environment()
