@@ -12,7 +12,7 @@ ARGS ?=
 # sam build runs pip for the Lambda runtime (python3.13): the interpreter must be on PATH.
 SAM_RUN := PATH="$(dir $(PYTHON)):$$PATH" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM)
 
-.PHONY: help run test unit integration e2e lint format validate build bench browser clean
+.PHONY: help run test unit integration e2e lint format validate checkov build bench browser clean
 
 help:
 	@echo "make run    start the whole system locally (embedded AWS emulator) — ARGS=--reset starts empty"
@@ -33,6 +33,16 @@ $(SAM_ENV)/.installed:
 	$(PYTHON) -m venv $(SAM_ENV)
 	$(SAM_ENV)/bin/python -m pip install --quiet --upgrade pip
 	$(SAM_ENV)/bin/python -m pip install --quiet "aws-sam-cli==$(SAM_CLI_VERSION)"
+	touch $@
+
+CHECKOV_ENV := .tools/checkov
+CHECKOV_VERSION := 3.3.30
+
+$(CHECKOV_ENV)/.installed:
+	@test -n "$(PYTHON)" || { echo "Python 3.11+ is needed"; exit 1; }
+	$(PYTHON) -m venv $(CHECKOV_ENV)
+	$(CHECKOV_ENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_ENV)/bin/python -m pip install --quiet "checkov==$(CHECKOV_VERSION)"
 	touch $@
 
 venv: $(BIN)/.installed
@@ -60,6 +70,17 @@ build: $(SAM_ENV)/.installed
 	  echo "sam build needs python3.13 (the Lambda runtime) on PATH or under pyenv"; exit 1; }
 	$(SAM_RUN) build --template template.yaml
 
+# checkov over what AWS deploys: the SAM transform's CloudFormation (roles and their policies
+# included), once per consumer topology; skips justified in docs/reliability.md.
+CHECKOV_OUT := .aws-sam/checkov
+checkov: $(CHECKOV_ENV)/.installed $(SAM_ENV)/.installed
+	@set -o pipefail; for topology in Streams Queues; do \
+	  $(SAM_ENV)/bin/python security/sam_to_cloudformation.py template.yaml $(CHECKOV_OUT)/$$topology.json \
+	    ConsumerDelivery=$$topology 2>&1 | { grep -v "Feature Toggle" || true; } || exit 1; \
+	  echo "== checkov ($$topology)"; \
+	  BC_SKIP_MAPPING=TRUE $(CHECKOV_ENV)/bin/checkov --config-file security/checkov.yaml -f $(CHECKOV_OUT)/$$topology.json || exit 1; \
+	done
+
 # The end-to-end tests drive Debian's Chromium with playwright (no browser download).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -79,7 +100,7 @@ integration: $(BIN)/.installed
 e2e: $(BIN)/.installed browser
 	$(BIN)/pytest tests/e2e $(ARGS)
 
-test: lint validate build browser
+test: lint validate checkov build browser
 	$(BIN)/pytest $(ARGS)
 
 # Operations (docs/operations.md): against a running `make run`, or --stack-name on AWS.
