@@ -12,7 +12,7 @@ ARGS ?=
 # sam build runs pip for the Lambda runtime (python3.13): the interpreter must be on PATH.
 SAM_RUN := PATH="$(dir $(PYTHON)):$$PATH" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM)
 
-.PHONY: help run test unit integration e2e lint format validate checkov build bench browser clean
+.PHONY: help run test unit integration e2e lint format validate checkov build bench browser clean hostile
 
 help:
 	@echo "make run    start the whole system locally (embedded AWS emulator) — ARGS=--reset starts empty"
@@ -102,6 +102,13 @@ e2e: $(BIN)/.installed browser
 
 test: lint validate checkov build browser
 	$(BIN)/pytest $(ARGS)
+
+# The hostile-input suite deeper than make test runs it: 200 generated requests per operation,
+# mode and visitor instead of 10 (docs/reliability.md).
+HOSTILE_EXAMPLES ?= 200
+hostile: $(BIN)/.installed
+	HOSTILE_EXAMPLES=$(HOSTILE_EXAMPLES) $(BIN)/pytest -p no:cacheprovider \
+	  tests/unit/applications/test_hostile_openapi.py tests/unit/applications/test_hostile_forms.py $(ARGS)
 
 # Operations (docs/operations.md): against a running `make run`, or --stack-name on AWS.
 TOOLS := PYTHONPATH=layers/message_store:layers/video_tutorials $(BIN)/python -m
