@@ -20,6 +20,9 @@ help:
 	@echo "make bench  print the benchmark figures"
 	@echo "make redrive [ARGS=CONSUMER...]    deliver the dead letters again (after a fix)"
 	@echo "make rebuild VIEW=home-page        drop a view and rebuild it from the store"
+	@echo "make deploy SITE_URL=https://… EMAIL_SENDER=no-reply@…   deploy to AWS"
+	@echo "make deploy-localstack             deploy to LocalStack (AWS_ENDPOINT_URL) and smoke-test it"
+	@echo "make smoke [URL=…]                 the smoke journey against a running site"
 
 $(BIN)/.installed: pyproject.toml $(wildcard layers/*/requirements.txt)
 	@test -n "$(PYTHON)" || { echo "Python 3.11+ is needed (3.13 for sam build)"; exit 1; }
@@ -80,6 +83,37 @@ checkov: $(CHECKOV_ENV)/.installed $(SAM_ENV)/.installed
 	  echo "== checkov ($$topology)"; \
 	  BC_SKIP_MAPPING=TRUE $(CHECKOV_ENV)/bin/checkov --config-file security/checkov.yaml -f $(CHECKOV_OUT)/$$topology.json || exit 1; \
 	done
+
+# Deploying (README "Deploying", docs/operations.md): AWS, and LocalStack's variant of the
+# template (tools/variant.py: every function carries its layers, the host's architecture).
+STACK ?= video-tutorials
+LOCALSTACK_DIR := .aws-sam/localstack
+
+deploy: $(BIN)/.installed $(SAM_ENV)/.installed
+	$(BIN)/python tools/deploy.py aws-check --site-url "$(SITE_URL)" --email-sender "$(EMAIL_SENDER)"
+	$(MAKE) --no-print-directory build
+	$(BIN)/python tools/deploy.py aws --sam $(SAM) --site-url "$(SITE_URL)" \
+	  --email-sender "$(EMAIL_SENDER)" --admin-emails "$(ADMIN_EMAILS)" $(ARGS)
+
+build-localstack: $(BIN)/.installed $(SAM_ENV)/.installed
+	$(BIN)/python tools/variant.py localstack --out $(LOCALSTACK_DIR)
+	$(SAM_RUN) build --template $(LOCALSTACK_DIR)/template.json \
+	  --build-dir $(LOCALSTACK_DIR)/build --cache-dir $(LOCALSTACK_DIR)/cache --parallel
+
+deploy-localstack: $(BIN)/.installed $(SAM_ENV)/.installed
+	$(BIN)/python tools/deploy.py localstack-check
+	$(MAKE) --no-print-directory build-localstack
+	$(BIN)/python tools/deploy.py localstack --sam $(SAM) --template $(LOCALSTACK_DIR)/build/template.yaml $(ARGS)
+
+# sam local: the env-vars file that points the functions at the running devserver's emulator
+# (or LocalStack: ARGS="--localstack-stack video-tutorials")
+sam-local-env: $(BIN)/.installed
+	$(BIN)/python tools/sam_local_env.py $(ARGS)
+
+smoke: $(BIN)/.installed
+	$(BIN)/python tools/smoke.py $(or $(URL),http://127.0.0.1:3000) $(ARGS)
+
+.PHONY: deploy build-localstack deploy-localstack sam-local-env smoke
 
 # The end-to-end tests drive Debian's Chromium with playwright (no browser download).
 browser:
