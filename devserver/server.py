@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
@@ -82,6 +83,7 @@ class DevServer:
         self.init_errors: dict[str, FunctionError] = {}
         #: the ``--run-at-start`` commands (``wait()`` for their exit statuses), once started
         self.start_commands: StartCommands | None = None
+        self._commands: list[StartCommands] = []
         #: the console's text stream, for callers that want it at hand (tests print it)
         self.console_output: TextIO | None = self.options.console
         self._state: StateDir | None = None
@@ -118,11 +120,19 @@ class DevServer:
         for function_id in self.options.invoke_at_start:
             self._invoke_at_start(function_id)
         if self.options.serve and self.options.run_at_start:
-            self._run_at_start()
+            self.start_commands = self.run_commands(self.options.run_at_start)
         return self
 
-    def _run_at_start(self) -> None:
-        assert self.endpoint is not None
+    def run_commands(self, commands: Sequence[str]) -> StartCommands:
+        """Run shell commands against this devserver, as ``--run-at-start`` runs them.
+
+        In the template's folder, one after the other on a thread, with the host's
+        environment pointed at the devserver (``at_start.command_environment``), their
+        output on the console; ``wait()`` for their exit statuses. Those still running
+        when the devserver stops are ended.
+        """
+        if self.endpoint is None:
+            raise DevServerError("the devserver has no endpoint yet (start it first)")
         environment = command_environment(
             host_environment(),
             region=self.options.region,
@@ -132,13 +142,15 @@ class DevServer:
             api_url=self.api_url,
             lambda_url=self.lambda_url,
         )
-        self.start_commands = StartCommands(
-            self.options.run_at_start,
+        running = StartCommands(
+            commands,
             cwd=Path(self.options.template).resolve().parent,
             environment=environment,
             console=self.console,
         )
-        self.start_commands.start()
+        self._commands.append(running)
+        running.start()
+        return running
 
     def _invoke_at_start(self, function_id: str) -> None:
         if self.application is None or function_id not in self.application.functions:
@@ -386,8 +398,8 @@ class DevServer:
 
     def stop(self, quiet: bool = False) -> None:
         """Stop everything this devserver started, the emulator last (it snapshots)."""
-        if self.start_commands is not None:
-            self.start_commands.stop()
+        for commands in self._commands:
+            commands.stop()
         if self.server is not None:
             self.server.stop()
             self.server = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 import uuid
@@ -101,6 +102,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
     state = tmp_path_factory.mktemp("devserver-state")
     log_path = state / "sample.log"
     clock_offset = [0.0]
+    console = io.StringIO()
     server = devserver.start(
         SAMPLE_TEMPLATE,
         state_dir=state,
@@ -108,7 +110,9 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
         poll_interval=0.05,
         parameter_overrides={"LogFile": str(log_path)},
         clock=lambda: time.time() + clock_offset[0],
+        console=console,
     )
+    server.console_output = console
     try:
         yield Sample(server, SampleLog(log_path), clock_offset)
     finally:

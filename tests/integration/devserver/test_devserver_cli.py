@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -12,9 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-import requests
 
-import devserver
 from tests.integration.devserver.conftest import SAMPLE_TEMPLATE, a_key
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -113,7 +110,7 @@ def test_invoke_uses_the_emulator_of_a_devserver_running_on_the_same_state(sampl
     assert "Item" in item
 
 
-def start_sample_devserver(state):
+def start_sample_devserver(state, *arguments: str):
     """``python -m devserver`` on the sample template, free ports, its output piped."""
     return subprocess.Popen(
         devserver_command(
@@ -127,6 +124,7 @@ def start_sample_devserver(state):
             "0",
             "--emulator-port",
             "0",
+            *arguments,
         ),
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -136,28 +134,30 @@ def start_sample_devserver(state):
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
-def test_a_signal_stops_the_devserver_and_its_emulator(tmp_path, stop_signal):
+def test_a_signal_stops_the_devserver_its_emulator_and_a_command_it_runs(tmp_path, stop_signal):
     state = tmp_path / "state"
-    process = start_sample_devserver(state)
+    command = 'echo "at start: $DEVSERVER_API_URL"; exec sleep 60'
+    process = start_sample_devserver(state, "--run-at-start", command)
     try:
         assert process.stdout is not None
         lines = []
         for line in process.stdout:
             lines.append(line)
-            if "Ctrl-C stops everything" in line:
+            if "run | at start: http://127.0.0.1:" in line:
                 break
         else:
-            pytest.fail("the devserver did not start:\n" + "".join(lines))
+            pytest.fail("the devserver did not start its command:\n" + "".join(lines))
         emulator_pid = json.loads((state / "devserver.json").read_text())["emulator_pid"]
         assert alive(emulator_pid)
 
         process.send_signal(stop_signal)
-        output, _ = process.communicate(timeout=60)
+        output, _ = process.communicate(timeout=30)  # the command's 60 s sleep was ended
     finally:
         if process.poll() is None:
             process.kill()
 
     assert process.returncode == 0, output
+    assert "stopped with the devserver" in output
     assert "devserver stopped" in output
     deadline = time.monotonic() + 10
     while alive(emulator_pid) and time.monotonic() < deadline:
@@ -202,43 +202,33 @@ print("api", os.environ["DEVSERVER_API_URL"], "lambda", os.environ["DEVSERVER_LA
 """
 
 
-def test_commands_run_at_start_use_the_devserver_and_a_failing_one_leaves_it_running(tmp_path):
+def test_commands_run_against_the_devserver_and_a_failing_one_leaves_it_running(sample, tmp_path):
+    server = sample.server
     seed = tmp_path / "seed.py"
     seed.write_text(SEED)
-    console = io.StringIO()
-    server = devserver.start(
-        SAMPLE_TEMPLATE,
-        state_dir=tmp_path / "state",
-        api_port=0,
-        console=console,
-        only=("Other",),
-        run_at_start=(
-            f"{sys.executable} {seed}",
-            "echo broken >&2; exit 3",
-            "echo long-running; exec sleep 60",
-        ),
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while "run | long-running" not in console.getvalue() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        key = {"pk": {"S": "seeded"}, "sk": {"N": "0"}}
-        table = server.physical_name("EventsTable")
-        seeded = server.client("dynamodb").get_item(TableName=table, Key=key).get("Item")
-        invoke_url = f"{server.lambda_url}/2015-03-31/functions/Other/invocations"
-        still_serving = requests.post(invoke_url, data=b"{}", timeout=15).json()["flavour"]
-    finally:
-        stopping = time.monotonic()
-        server.stop()
-        stopped_in = time.monotonic() - stopping
+    key = {"pk": {"S": "seeded"}, "sk": {"N": "0"}}
 
-    text = console.getvalue()
+    statuses = server.run_commands([f"{sys.executable} {seed}", "echo broken >&2; exit 3"]).wait(
+        timeout=30
+    )
+
+    text = server.console_output.getvalue()
+    seeded = sample.dynamodb.get_item(TableName=sample.table, Key=key).get("Item")
+    assert statuses == [0, 3]
     assert seeded is not None
-    assert f"run | seeded {table} from sample" in text  # in the template's folder
+    assert f"run | seeded {sample.table} from sample" in text  # in the template's folder
     assert f"run | api {server.api_url} lambda {server.lambda_url}" in text
     assert "run | broken" in text  # stderr too
     assert "failed (exit status 3)" in text
-    assert still_serving == "other"
-    assert server.start_commands.statuses == [0, 3, -signal.SIGTERM]  # stopped with the server
-    assert "stopped with the devserver" in text
-    assert stopped_in < 5
+    assert server.invoke("Other", {})["flavour"] == "other"  # still running
+
+
+def test_a_command_still_running_is_ended_when_asked(sample):
+    running = sample.server.run_commands(["exec sleep 60", "echo never"])
+    sample.wait_for(lambda: "$ exec sleep 60" in sample.server.console_output.getvalue())
+
+    started = time.monotonic()
+    running.stop()
+
+    assert running.statuses == [-signal.SIGTERM]  # and the next one never ran
+    assert time.monotonic() - started < 5
