@@ -12,6 +12,12 @@ Programmatic use (tests start it on free ports, with a state directory of their 
     finally:
         server.stop()
 
+Or only the functions, in this process, on resources that exist elsewhere (tests on an
+in-process moto, benchmarks; see ``devserver.in_process``)::
+
+    with devserver.load_functions(naming=lambda logical_id: f"test-{logical_id}") as functions:
+        functions.invoke("HomeFunction", event)
+
 The command line (``python -m devserver``, ``make run``) is in ``devserver.cli``.
 Heavy modules load on first use: ``import devserver.template`` stays cheap.
 """
@@ -23,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .chaos import ChaosSettings
     from .errors import DevServerError, InvocationError
+    from .in_process import Functions, load_functions
     from .options import Options
     from .outbox import Mail, sent_mail
     from .server import DevServer, start
@@ -31,9 +38,11 @@ __all__ = [
     "ChaosSettings",
     "DevServer",
     "DevServerError",
+    "Functions",
     "InvocationError",
     "Mail",
     "Options",
+    "load_functions",
     "sent_mail",
     "start",
 ]
@@ -43,6 +52,8 @@ _LAZY = {
     "DevServer": "server",
     "DevServerError": "errors",
     "InvocationError": "errors",
+    "Functions": "in_process",
+    "load_functions": "in_process",
     "Options": "options",
     "start": "server",
     "Mail": "outbox",

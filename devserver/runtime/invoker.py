@@ -30,7 +30,8 @@ from types import ModuleType
 from typing import Any, TypeVar
 
 from ..template.functions import FunctionSpec
-from . import yielding
+from . import aws_requests, yielding
+from .aws_requests import RequestObserver
 from .context import LambdaContext, trace_id
 from .output import ROUTER, FunctionOutput, LineSink
 from .results import FunctionError, InvocationResult, MarshalError, error_from, marshal
@@ -50,11 +51,16 @@ class Runtime:
         *,
         on_line: LineSink | None = None,
         on_invoked: Callable[[InvocationResult], None] | None = None,
+        on_request: RequestObserver | None = None,
     ) -> None:
         self.functions = dict(functions)
         self.on_line = on_line or (lambda _function, _line: None)
         #: told of every finished invocation (on the invoking thread, outside the lock)
         self.on_invoked = on_invoked
+        #: told of every AWS request a function's clients make (see ``aws_requests``)
+        self.on_request = on_request
+        if on_request is not None:
+            aws_requests.install()
         # the process's lock, not this runtime's: what an invocation swaps is the process's
         self.lock = WORLD_LOCK
         self.invocations = 0
@@ -98,7 +104,11 @@ class Runtime:
         with sandbox.busy, self.lock, self._worlds.inside(sandbox):
             if sandbox.handler is not None:
                 return None
-            return sandbox.load()
+            aws_requests.watching_as(self.on_request, function_id)
+            try:
+                return sandbox.load()
+            finally:
+                aws_requests.watching_as(None)
 
     def close(self) -> None:
         """Stop watching timeouts and forget the functions' modules (once nothing runs)."""
@@ -160,10 +170,12 @@ class Runtime:
                 started = time.monotonic()
                 with self._worlds.inside(sandbox) as stay:
                     sandbox.output.lines = result.logs
+                    aws_requests.watching_as(self.on_request, function_id)
                     try:
                         self._run(stay, event, request_id, result, started)
                     finally:
                         yielding.sleeping_as(None)
+                        aws_requests.watching_as(None)
                         sandbox.output.flush()
                         sandbox.output.lines = None
                 result.duration_ms = (time.monotonic() - started) * 1000

@@ -8,7 +8,8 @@ import json
 import boto3
 import pytest
 
-from tests.support.functions import ROOT, a_lambda_context, load_function
+import devserver
+from devserver.template import ROOT
 from video_tutorials.contracts import identity
 from video_tutorials.storage import upload_key
 from video_tutorials.views.creators_videos import CreatorsVideosViews
@@ -52,24 +53,21 @@ def topic(aws):
 
 
 @pytest.fixture
-def invoke(tables, topic, monkeypatch):
-    environment = {
-        "STAGE": "local",
-        "MESSAGE_STORE_TABLE": tables["MessageStoreTable"],
-        "HOME_PAGE_VIEW_TABLE": tables["HomePageViewTable"],
-        "USER_CREDENTIALS_VIEW_TABLE": tables["UserCredentialsViewTable"],
-        "SKIPPED_MESSAGES_TABLE": tables["SkippedMessagesTable"],
-        "CREATORS_VIDEOS_VIEW_TABLE": tables["CreatorsVideosViewTable"],
-        "VIDEO_OPERATIONS_VIEW_TABLE": tables["VideoOperationsViewTable"],
-        "VIDEOS_BUCKET": BUCKET,
-        "EMAIL_SENDER": SENDER,
-        "SETTLE_WINDOW_SECONDS": "0",
-        "MESSAGE_TOPIC_ARN": topic,
-    }
+def consumers(tables, topic):
+    """Every function of template.yaml (the relay's topology included), on the test tables."""
+    with devserver.load_functions(
+        naming=lambda logical_id: f"test-{logical_id}",  # the tables fixture's names
+        physical_ids={"VideosBucket": BUCKET, "MessageTopic": topic},
+        parameter_overrides={"ConsumerDelivery": "Queues"},  # the relay runs in it
+        environment={"SETTLE_WINDOW_SECONDS": "0"},
+    ) as functions:
+        yield functions
 
+
+@pytest.fixture
+def invoke(consumers):
     def run(function: str, event_path: str):
-        module = load_function(function, environment, monkeypatch=monkeypatch)
-        return module.lambda_handler(sample(event_path), a_lambda_context())
+        return consumers.invoke(function, sample(event_path))
 
     return run
 

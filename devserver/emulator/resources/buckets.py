@@ -56,15 +56,20 @@ def provision_bucket(
             client.put_bucket_versioning(
                 Bucket=name, VersioningConfiguration={"Status": versioning["Status"]}
             )
-    region = context.region
-    attributes = {
+    return LocalResource(
+        logical_id, BUCKET_TYPE, name, name, bucket_attributes(name, context.region), name
+    )
+
+
+def bucket_attributes(name: str, region: str) -> dict[str, str]:
+    """What ``!GetAtt`` gives for a bucket of this name."""
+    return {
         "Arn": f"arn:aws:s3:::{name}",
         "DomainName": f"{name}.s3.amazonaws.com",
         "RegionalDomainName": f"{name}.s3.{region}.amazonaws.com",
         "DualStackDomainName": f"{name}.s3.dualstack.{region}.amazonaws.com",
         "WebsiteURL": f"http://{name}.s3-website-{region}.amazonaws.com",
     }
-    return LocalResource(logical_id, BUCKET_TYPE, name, name, attributes, name)
 
 
 def _cors_rules(cors: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,15 +68,22 @@ class LocalResources:
 
 @dataclass(frozen=True)
 class Naming:
-    """How the devserver names what the template leaves unnamed (stable across runs)."""
+    """How the devserver names what the template leaves unnamed (stable across runs).
+
+    ``name_for`` replaces the ``{stack}-{LogicalId}`` rule (tests name their tables
+    ``test-{LogicalId}``).
+    """
 
     stack_name: str
+    name_for: Callable[[str], str] | None = None
 
     def name(self, logical_id: str, max_length: int = 255) -> str:
         """``{stack}-{LogicalId}``, as CloudFormation would without its random suffix."""
+        if self.name_for is not None:
+            return self.name_for(logical_id)[:max_length]
         return f"{self.stack_name}-{logical_id}"[:max_length]
 
     def bucket(self, logical_id: str) -> str:
         """A valid bucket name: lower case, digits, hyphens, 3 to 63 characters."""
-        raw = re.sub(r"[^a-z0-9-]", "-", f"{self.stack_name}-{logical_id}".lower())
+        raw = re.sub(r"[^a-z0-9-]", "-", self.name(logical_id).lower())
         return raw.strip("-")[:63] or "devserver-bucket"

@@ -167,33 +167,50 @@ class Provisioner:
         return active
 
     def _no_op(self, logical_id: str, resource: Mapping[str, Any]) -> LocalResource:
-        """What ``!Ref``/``!GetAtt`` give for resources the devserver does not create."""
-        resource_type = resource["Type"]
-        properties = resource.get("Properties") or {}
-        region, account_id = self.context.region, self.context.account_id
-        if resource_type == FUNCTION_TYPE:
-            name = properties.get("FunctionName")
-            name = name if isinstance(name, str) else logical_id
-            arn = f"arn:aws:lambda:{region}:{account_id}:function:{name}"
-            return LocalResource(logical_id, resource_type, name, name, {"Arn": arn})
-        if resource_type in LAYER_TYPES:
-            layer = self.context.naming.name(logical_id)
-            arn = f"arn:aws:lambda:{region}:{account_id}:layer:{layer}:1"
-            return LocalResource(logical_id, resource_type, arn, arn)
-        if resource_type == API_TYPE:
-            api_id = _local_id(logical_id)
-            return LocalResource(logical_id, resource_type, api_id, api_id, {"RootResourceId": ""})
-        if resource_type == EVENT_SOURCE_MAPPING_TYPE:
-            mapping_id = mapping_uuid(logical_id)
-            arn = f"arn:aws:lambda:{region}:{account_id}:event-source-mapping:{mapping_id}"
-            return LocalResource(
-                logical_id, resource_type, mapping_id, mapping_id, {"EventSourceMappingArn": arn}
-            )
-        if resource_type == "AWS::IAM::Role":
-            name = self.context.naming.name(logical_id, 64)
-            arn = f"arn:aws:iam::{account_id}:role/{name}"
-            return LocalResource(logical_id, resource_type, name, name, {"Arn": arn})
-        return LocalResource(logical_id, resource_type, logical_id, logical_id)
+        context = self.context
+        return no_op_resource(
+            logical_id,
+            resource,
+            naming=context.naming,
+            region=context.region,
+            account_id=context.account_id,
+        )
+
+
+def no_op_resource(
+    logical_id: str,
+    resource: Mapping[str, Any],
+    *,
+    naming: Naming,
+    region: str,
+    account_id: str,
+) -> LocalResource:
+    """What ``!Ref``/``!GetAtt`` give for a resource the devserver does not create."""
+    resource_type = resource["Type"]
+    properties = resource.get("Properties") or {}
+    if resource_type == FUNCTION_TYPE:
+        name = properties.get("FunctionName")
+        name = name if isinstance(name, str) else logical_id
+        arn = f"arn:aws:lambda:{region}:{account_id}:function:{name}"
+        return LocalResource(logical_id, resource_type, name, name, {"Arn": arn})
+    if resource_type in LAYER_TYPES:
+        layer = naming.name(logical_id)
+        arn = f"arn:aws:lambda:{region}:{account_id}:layer:{layer}:1"
+        return LocalResource(logical_id, resource_type, arn, arn)
+    if resource_type == API_TYPE:
+        api_id = _local_id(logical_id)
+        return LocalResource(logical_id, resource_type, api_id, api_id, {"RootResourceId": ""})
+    if resource_type == EVENT_SOURCE_MAPPING_TYPE:
+        mapping_id = mapping_uuid(logical_id)
+        arn = f"arn:aws:lambda:{region}:{account_id}:event-source-mapping:{mapping_id}"
+        return LocalResource(
+            logical_id, resource_type, mapping_id, mapping_id, {"EventSourceMappingArn": arn}
+        )
+    if resource_type == "AWS::IAM::Role":
+        name = naming.name(logical_id, 64)
+        arn = f"arn:aws:iam::{account_id}:role/{name}"
+        return LocalResource(logical_id, resource_type, name, name, {"Arn": arn})
+    return LocalResource(logical_id, resource_type, logical_id, logical_id)
 
 
 def _local_id(logical_id: str) -> str:

@@ -1,61 +1,79 @@
-"""The application functions loaded as Lambda runs them, on moto's tables."""
+"""The application functions of template.yaml loaded as Lambda runs them, on moto's tables."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+import devserver
 from message_store.aggregator import ViewItem
 from tests.support.applications import SECRET
-from tests.support.functions import a_lambda_context, load_function
 from video_tutorials.views.home_page import HomePageViews, VideoSummary
 from video_tutorials.views.user_credentials import UserCredentials, UserCredentialsViews
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 
-
-@pytest.fixture
-def function_env(tables: dict[str, str]) -> dict[str, str]:
-    """What template.yaml gives the application functions, on the test tables, locally."""
-    return {
-        "STAGE": "local",
-        "SITE_URL": "http://127.0.0.1:3000",
-        "MESSAGE_STORE_TABLE": tables["MessageStoreTable"],
-        "HOME_PAGE_VIEW_TABLE": tables["HomePageViewTable"],
-        "USER_CREDENTIALS_VIEW_TABLE": tables["UserCredentialsViewTable"],
-        "CREATORS_VIDEOS_VIEW_TABLE": tables["CreatorsVideosViewTable"],
-        "VIDEO_OPERATIONS_VIEW_TABLE": tables["VideoOperationsViewTable"],
-        "VIDEOS_BUCKET": "videos-test",
-        "SESSION_SECRET": SECRET,
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }
-
-
-def _invoker(directory: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    module = load_function(directory, env, monkeypatch=monkeypatch)
-    return lambda event: module.lambda_handler(event, a_lambda_context())
+APPLICATIONS = (
+    "HomeFunction",
+    "RegisterUsersFunction",
+    "AuthenticateFunction",
+    "CreatorsPortalFunction",
+)
 
 
 @pytest.fixture
-def home_function(function_env, monkeypatch) -> Invoke:
-    return _invoker("home", function_env, monkeypatch)
+def load_applications(tables: dict[str, str]) -> Iterator[Callable[..., devserver.Functions]]:
+    """Load the application functions with the template's variables, on the test tables.
+
+    Keyword arguments set variables (``None`` removes one): ``load(STAGE="prod")``.
+    """
+    loaded: list[devserver.Functions] = []
+
+    def load(**variables: str | None) -> devserver.Functions:
+        functions = devserver.load_functions(
+            naming=lambda logical_id: f"test-{logical_id}",  # the tables fixture's names
+            physical_ids={"VideosBucket": "videos-test"},
+            parameter_overrides={"LogLevel": "WARNING"},  # and Stage=local, as locally
+            environment={"SESSION_SECRET": SECRET, **variables},
+            only=APPLICATIONS,
+        )
+        loaded.append(functions)
+        return functions
+
+    yield load
+    for functions in loaded:
+        functions.close()
 
 
 @pytest.fixture
-def register_users_function(function_env, monkeypatch) -> Invoke:
-    return _invoker("register_users", function_env, monkeypatch)
+def applications(load_applications) -> devserver.Functions:
+    return load_applications()
+
+
+def _invoker(applications: devserver.Functions, directory: str) -> Invoke:
+    return lambda event: applications.invoke(directory, event)
 
 
 @pytest.fixture
-def authenticate_function(function_env, monkeypatch) -> Invoke:
-    return _invoker("authenticate", function_env, monkeypatch)
+def home_function(applications) -> Invoke:
+    return _invoker(applications, "home")
 
 
 @pytest.fixture
-def creators_portal_function(function_env, monkeypatch) -> Invoke:
-    return _invoker("creators_portal", function_env, monkeypatch)
+def register_users_function(applications) -> Invoke:
+    return _invoker(applications, "register_users")
+
+
+@pytest.fixture
+def authenticate_function(applications) -> Invoke:
+    return _invoker(applications, "authenticate")
+
+
+@pytest.fixture
+def creators_portal_function(applications) -> Invoke:
+    return _invoker(applications, "creators_portal")
 
 
 @pytest.fixture

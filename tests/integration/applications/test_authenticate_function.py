@@ -15,7 +15,6 @@ from tests.support.applications import (
     set_cookies,
 )
 from tests.support.factories import an_api_request
-from tests.support.functions import a_lambda_context, load_function
 
 EMAIL = "ada@example.com"
 PASSWORD = "correct horse battery"
@@ -64,12 +63,10 @@ def test_logging_in_writes_user_logged_in_and_sets_the_session(
     assert "Secure" not in attributes  # STAGE=local: plain http
 
 
-def test_outside_local_the_cookie_is_secure(function_env, monkeypatch, user_id):
-    module = load_function(
-        "authenticate", function_env | {"STAGE": "prod"}, monkeypatch=monkeypatch
-    )
+def test_outside_local_the_cookie_is_secure(load_applications, user_id):
+    applications = load_applications(STAGE="prod")
 
-    response = module.lambda_handler(log_in(), a_lambda_context())
+    response = applications.invoke("authenticate", log_in())
 
     [cookie] = set_cookies(response)
     assert cookie.startswith("__Host-session=")
@@ -198,22 +195,19 @@ def test_the_prefix_has_its_own_404(authenticate_function):
     assert "Page not found" in page_text(response)
 
 
-def test_on_aws_the_session_secret_comes_from_secrets_manager(function_env, monkeypatch, user_id):
+def test_on_aws_the_session_secret_comes_from_secrets_manager(load_applications, user_id):
     from message_store import aws
 
     secret = aws.client("secretsmanager").create_secret(
         Name="session-secret", SecretString="s" * 64
     )
-    env = function_env | {"SESSION_SECRET_ARN": secret["ARN"]}
-    monkeypatch.delenv("SESSION_SECRET", raising=False)
-    del env["SESSION_SECRET"]
-    module = load_function("authenticate", env, monkeypatch=monkeypatch)
+    applications = load_applications(SESSION_SECRET=None, SESSION_SECRET_ARN=secret["ARN"])
 
-    logged_in = module.lambda_handler(log_in(), a_lambda_context())
+    logged_in = applications.invoke("authenticate", log_in())
     [cookie] = set_cookies(logged_in)
-    page = module.lambda_handler(
+    page = applications.invoke(
+        "authenticate",
         an_api_request("GET", "/auth/log-in", cookies={"session": cookie_value(cookie)}),
-        a_lambda_context(),
     )
 
     assert logged_in["statusCode"] == 303
@@ -221,16 +215,12 @@ def test_on_aws_the_session_secret_comes_from_secrets_manager(function_env, monk
 
 
 def test_an_unreadable_secret_is_a_503_and_no_log_in_is_recorded(
-    function_env, monkeypatch, message_count, user_id
+    load_applications, message_count, user_id
 ):
-    env = function_env | {
-        "SESSION_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:gone"
-    }
-    monkeypatch.delenv("SESSION_SECRET", raising=False)
-    del env["SESSION_SECRET"]
-    module = load_function("authenticate", env, monkeypatch=monkeypatch)
+    gone = "arn:aws:secretsmanager:us-east-1:123456789012:secret:gone"
+    applications = load_applications(SESSION_SECRET=None, SESSION_SECRET_ARN=gone)
 
-    response = module.lambda_handler(log_in(), a_lambda_context())
+    response = applications.invoke("authenticate", log_in())
 
     assert response["statusCode"] == 503
     assert set_cookies(response) == []
