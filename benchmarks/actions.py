@@ -1236,6 +1236,22 @@ def operations(requests_made: Sequence[Request]) -> str:
     return ", ".join(f"{name} {n}" if n > 1 else name for name, n in counted.items()) or "-"
 
 
+def by_operation(scenario: Scenario, made: Callable[[Window], Sequence[Request]]) -> str:
+    """Requests per service and operation, per action (medians of the runs); receives
+    that carried messages counted apart."""
+
+    def kind(request: Request) -> str:
+        carried = request.operation == "ReceiveMessage" and request.messages
+        return f"{request.service} {request.operation}" + (" (with messages)" if carried else "")
+
+    kinds = dict.fromkeys(kind(r) for run in scenario.runs for r in made(run))
+    counts = {
+        name: per_action(scenario, lambda run, name=name: sum(kind(r) == name for r in made(run)))
+        for name in kinds
+    }
+    return ", ".join(f"{name} {count:g}" for name, count in counts.items() if count) or "-"
+
+
 def signature(run: Window) -> Counter[tuple[str, str]]:
     """What the functions asked for in a run: ``{(function, request): count}``."""
     return Counter((i.function_id, r.name) for i in run.invocations for r in i.requests)
@@ -1290,6 +1306,8 @@ def print_scenario(scenario: Scenario, secret_users: set[str]) -> None:
         scenario, lambda run: sum(r.service == "dynamodb" for r in function_requests(run))
     )
     print(f"  per action{per}, medians of the runs:")
+    print(f"    by the functions: {by_operation(scenario, function_requests)}")
+    print(f"    by Lambda's pollers: {by_operation(scenario, lambda run: run.poller_requests)}")
     print(
         f"    API Gateway {lines['API Gateway REST requests'].units:g} requests; Lambda "
         f"{lines['Lambda requests'].units:g} invocations, "
