@@ -500,7 +500,6 @@ class Observer:
         self.capacity = capacity
         self.own = {id(client) for client in own_clients}
         self.window: Window | None = None
-        self.unattributed: list[Request] = []
         self._lock = threading.Lock()
         self._local = threading.local()
 
