@@ -97,7 +97,7 @@ deploy: $(BIN)/.installed $(SAM_ENV)/.installed
 
 build-localstack: $(BIN)/.installed $(SAM_ENV)/.installed
 	$(BIN)/python tools/variant.py localstack --out $(LOCALSTACK_DIR)
-	$(SAM_RUN) build --template $(LOCALSTACK_DIR)/template.json \
+	$(SAM_RUN) build --template $(LOCALSTACK_DIR)/template.json --build-in-source \
 	  --build-dir $(LOCALSTACK_DIR)/build --cache-dir $(LOCALSTACK_DIR)/cache --parallel
 
 deploy-localstack: $(BIN)/.installed $(SAM_ENV)/.installed
