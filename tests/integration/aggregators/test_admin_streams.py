@@ -77,3 +77,29 @@ def test_a_message_of_any_shape_is_counted(store, admin_streams, admin_streams_v
 
     assert deliver(admin_streams, store, "odd-1") == {"batchItemFailures": []}
     assert admin_streams_views.get("odd-1").last_type == "NeverHeardOf"
+
+
+def test_a_known_stream_costs_a_put_not_a_transaction(store, admin_streams, admin_streams_views):
+    """Transactions cost twice the write units: only a new stream (and its count) needs one."""
+    write(store, "viewing-d", 1)
+    deliver(admin_streams, store, "viewing-d")
+    write(store, "viewing-d", 2)
+    client = admin_streams_views.client
+    calls = {"transact_write_items": 0, "put_item": 0}
+    for name in calls:
+        original = getattr(client, name)
+
+        def counted(*args, _name=name, _original=original, **kwargs):
+            calls[_name] += 1
+            return _original(*args, **kwargs)
+
+        setattr(client, name, counted)
+    try:
+        admin_streams.handle_event(stream_event(stored_items(store, "viewing-d")[1:]))
+    finally:
+        for name in calls:
+            delattr(client, name)
+
+    assert calls == {"transact_write_items": 0, "put_item": 1}
+    assert admin_streams_views.get("viewing-d").messages == 3
+    assert {c.category: c.streams for c in admin_streams_views.categories()} == {"viewing": 1}

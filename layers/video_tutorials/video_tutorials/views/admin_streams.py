@@ -106,25 +106,28 @@ class AdminStreamsViews(DynamoViewRepository[StreamSummary]):
     def save(
         self, changes: Sequence[tuple[ViewItem[StreamSummary], ViewItem[StreamSummary]]]
     ) -> None:
-        """Each changed stream once; new streams also counted in their category, atomically.
+        """Each changed stream once; a new stream also counted in its category, atomically.
 
-        One transaction holds at most one operation per item: the new streams of one category
-        shard in a transaction are counted by one ``ADD``.
+        A stream the view knows is one conditional put (no transaction: half the write
+        units). A new stream's first item and its category count go in one transaction (one
+        operation per item: the new streams of one category shard are counted by one ``ADD``).
         """
+        known = [(before, after) for before, after in changes if before.version >= 0]
         puts: list[dict[str, Any]] = []
         counts: dict[tuple[str, int], int] = {}
         for before, after in changes:
-            shard = None
-            if before.version < 0:  # its first item: the stream is new to the view
-                shard = (after.state.category, category_shard(after.state.stream_name))
+            if before.version >= 0:
+                continue
+            shard = (after.state.category, category_shard(after.state.stream_name))
             if len(puts) + len(counts) + (shard not in counts) >= _TRANSACTION_LIMIT:
                 self._save_together(puts, counts)
                 puts, counts = [], {}
             puts.append({"Put": self.put_request(before, after)})
-            if shard is not None:
-                counts[shard] = counts.get(shard, 0) + 1
+            counts[shard] = counts.get(shard, 0) + 1
         if puts:
             self._save_together(puts, counts)
+        if known:
+            super().save(known)
 
     def _save_together(
         self, puts: list[dict[str, Any]], counts: dict[tuple[str, int], int]
