@@ -93,7 +93,8 @@ deploy: $(BIN)/.installed $(SAM_ENV)/.installed
 	$(BIN)/python tools/deploy.py aws-check --site-url "$(SITE_URL)" --email-sender "$(EMAIL_SENDER)"
 	$(MAKE) --no-print-directory build
 	$(BIN)/python tools/deploy.py aws --sam $(SAM) --site-url "$(SITE_URL)" \
-	  --email-sender "$(EMAIL_SENDER)" --admin-emails "$(ADMIN_EMAILS)" $(ARGS)
+	  --email-sender "$(EMAIL_SENDER)" --admin-emails "$(ADMIN_EMAILS)" \
+	  $(foreach p,$(PARAMETERS),--parameter "$(p)") $(ARGS)
 
 build-localstack: $(BIN)/.installed $(SAM_ENV)/.installed
 	$(BIN)/python tools/variant.py localstack --out $(LOCALSTACK_DIR)

@@ -112,6 +112,11 @@ def deploy_to_aws(arguments: argparse.Namespace) -> None:
     parameters["EmailSender"] = arguments.email_sender
     if arguments.admin_emails:
         parameters["AdminEmails"] = arguments.admin_emails
+    for pair in arguments.parameter:
+        key, separator, value = pair.partition("=")
+        if not separator or not key:
+            raise DeployError(f"--parameter {pair}: expected Key=Value")
+        parameters[key] = value
     command = [
         str(arguments.sam),
         "deploy",
@@ -269,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     aws.add_argument("--site-url", default="")
     aws.add_argument("--email-sender", default="")
     aws.add_argument("--admin-emails", default="")
+    aws.add_argument(
+        "--parameter", action="append", default=[], metavar="KEY=VALUE", help="another one"
+    )
     aws.add_argument("--config-env", default="default")
     aws.add_argument("--sam", type=Path, default=DEFAULT_SAM)
     check = commands.add_parser("aws-check", help="the site's address and sender, checked")
