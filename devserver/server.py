@@ -221,6 +221,19 @@ class DevServer:
                 "unsupported in the template (--strict):\n  "
                 + "\n  ".join(str(n) for n in self.report.notices)
             )
+        if options.serve:
+            # bound now, served once everything is up: the functions' Lambda clients are
+            # pointed at it (AWS_ENDPOINT_URL_LAMBDA), e.g. an operator's redrive invoking one
+            try:
+                self.lambda_server = LambdaApiServer(("127.0.0.1", options.lambda_port), None)
+            except OSError as exc:
+                raise DevServerError(
+                    f"cannot serve the Lambda API on 127.0.0.1:{options.lambda_port} ({exc}): "
+                    "is another devserver running? (--lambda-port N picks another port)"
+                ) from exc
+        lambda_endpoint = (
+            {"AWS_ENDPOINT_URL_LAMBDA": self.lambda_server.url} if self.lambda_server else {}
+        )
         environments = {
             logical_id: resolve_dynamic_references(
                 lambda_environment(
@@ -232,7 +245,8 @@ class DevServer:
                         **options.env_vars.get("Parameters", {}),
                         **options.env_vars.get(logical_id, {}),
                     },
-                ),
+                )
+                | lambda_endpoint,
                 self.client,
             )
             for logical_id, spec in functions.items()
@@ -283,16 +297,8 @@ class DevServer:
         self.server.start()
         self.api_url = f"http://{options.host}:{self.server.server_address[1]}"
         self.mappings.start()
-        try:
-            self.lambda_server = LambdaApiServer(
-                ("127.0.0.1", options.lambda_port),
-                LambdaApi(self.runtime, self.mappings, self.console),
-            )
-        except OSError as exc:
-            raise DevServerError(
-                f"cannot serve the Lambda API on 127.0.0.1:{options.lambda_port} ({exc}): "
-                "is another devserver running? (--lambda-port N picks another port)"
-            ) from exc
+        assert self.lambda_server is not None
+        self.lambda_server.api = LambdaApi(self.runtime, self.mappings, self.console)
         self.lambda_server.start()
         self.lambda_url = self.lambda_server.url
         self._write_runtime_file()

@@ -55,8 +55,10 @@ class BackgroundServer(ThreadingHTTPServer):
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop accepting requests (requests being served finish)."""
-        self.shutdown()
+        """Stop accepting requests (requests being served finish); a server never started
+        only closes its socket (``shutdown`` would wait for a loop that never ran)."""
+        if self._thread is not None:
+            self.shutdown()
         self.server_close()
         if self._thread is not None:
             self._thread.join(5)

@@ -74,6 +74,7 @@ class _Handler(QuietHandler):
     def _serve(self) -> None:
         started = time.monotonic()
         api = self.server.api
+        assert api is not None, "started only once its API is set"
         length = int(self.headers.get("Content-Length") or 0)
         if length > _MAX_PAYLOAD_BYTES:
             response = error(413, "RequestTooLargeException", "Request must be smaller than 6 MB")
@@ -107,6 +108,7 @@ class LambdaApiServer(BackgroundServer):
 
     thread_name = "lambda-api"
 
-    def __init__(self, address: tuple[str, int], api: LambdaApi) -> None:
+    def __init__(self, address: tuple[str, int], api: LambdaApi | None) -> None:
+        """Bind ``address``; ``api`` may be given later, before ``start``."""
         super().__init__(address, _Handler)
         self.api = api

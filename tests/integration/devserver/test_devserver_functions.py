@@ -46,6 +46,8 @@ def test_a_function_sees_its_own_variables_lambdas_and_the_emulators_only(sample
     assert environ["EVENTS_TABLE"] == sample.server.physical_name("EventsTable")
     assert environ["AWS_SAM_LOCAL"] == "true"
     assert environ["AWS_ENDPOINT_URL"] == sample.server.endpoint_url
+    # a function's Lambda client reaches the devserver's Lambda API (e.g. to invoke another)
+    assert environ["AWS_ENDPOINT_URL_LAMBDA"] == sample.server.lambda_url
     assert environ["AWS_LAMBDA_FUNCTION_NAME"] == "Other"
     assert environ["AWS_LAMBDA_FUNCTION_TIMEOUT"] == "7"
     assert environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"  # from Globals
