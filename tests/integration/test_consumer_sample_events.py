@@ -12,6 +12,8 @@ import devserver
 from devserver.template import ROOT
 from video_tutorials.contracts import identity
 from video_tutorials.storage import upload_key
+from video_tutorials.views.admin_streams import AdminStreamsViews
+from video_tutorials.views.admin_users import AdminUsersViews
 from video_tutorials.views.creators_videos import CreatorsVideosViews
 from video_tutorials.views.home_page import HomePageViews
 from video_tutorials.views.user_credentials import UserCredentialsViews
@@ -156,6 +158,40 @@ def test_the_video_operations_aggregator_folds_its_sample(invoke, tables, shape)
     assert (operation.video_id, operation.succeeded, operation.value) == (VIDEO_ID, True, "Intro")
 
 
+def test_the_admin_users_aggregator_folds_its_sample(invoke, tables, shape):
+    invoke(
+        "admin_users_aggregator", f"admin_users_aggregator/{shape}registered-logged-in-viewed.json"
+    )
+
+    user = AdminUsersViews(tables["AdminUsersViewTable"]).get(USER_ID)
+    assert (user.email, user.registered, user.registration_email_sent) == (
+        "ada@example.com",
+        True,
+        True,
+    )
+    assert (user.logins, user.viewings) == (1, 1)
+
+
+def test_the_admin_streams_aggregator_folds_its_sample(invoke, tables, shape):
+    invoke(
+        "admin_streams_aggregator",
+        f"admin_streams_aggregator/{shape}messages-of-three-categories.json",
+    )
+
+    views = AdminStreamsViews(tables["AdminStreamsViewTable"], tables["AdminCategoriesViewTable"])
+    streams = {s.stream_name: s.messages for s in views.streams().items}
+    assert streams == {
+        identity.identity_stream(USER_ID): 2,
+        f"authentication-{USER_ID}": 1,
+        f"viewing-{VIDEO_ID}": 1,
+    }
+    assert {c.category: c.streams for c in views.categories()} == {
+        "identity": 1,
+        "authentication": 1,
+        "viewing": 1,
+    }
+
+
 def test_the_relay_publishes_its_sample_to_the_topic(invoke, topic):
     assert invoke("relay", "relay/stream-batch.json") == {"batchItemFailures": []}
 
@@ -184,13 +220,15 @@ def test_every_consumer_sample_is_replayed_here():
         "video_publishing_component/publish-and-name.json",
         "creators_videos_aggregator/published-named-viewed.json",
         "video_operations_aggregator/named.json",
+        "admin_users_aggregator/registered-logged-in-viewed.json",
+        "admin_streams_aggregator/messages-of-three-categories.json",
     }
     replayed = {
         *consumers,
         *(path.replace("/", "/queue-") for path in consumers),
         "relay/stream-batch.json",
     }
-    applications = {"home", "register_users", "authenticate", "creators_portal"}
+    applications = {"home", "register_users", "authenticate", "creators_portal", "admin"}
     files = {
         str(path.relative_to(ROOT / "events"))
         for path in (ROOT / "events").glob("*/*.json")

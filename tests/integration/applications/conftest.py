@@ -20,6 +20,7 @@ APPLICATIONS = (
     "RegisterUsersFunction",
     "AuthenticateFunction",
     "CreatorsPortalFunction",
+    "AdminFunction",
 )
 
 
@@ -74,6 +75,11 @@ def authenticate_function(applications) -> Invoke:
 @pytest.fixture
 def creators_portal_function(applications) -> Invoke:
     return _invoker(applications, "creators_portal")
+
+
+@pytest.fixture
+def admin_function(applications) -> Invoke:
+    return _invoker(applications, "admin")
 
 
 @pytest.fixture

@@ -28,13 +28,15 @@ SAMPLES = [
         303,
         f"/Prod/auth/log-in?next=/creators-portal/videos/{SAMPLE_VIDEO}",
     ),
+    # the admin pages too
+    ("admin", "users", 303, "/Prod/auth/log-in?next=/admin/users"),
 ]
 
 
 def test_every_sample_event_has_a_row():
     files = {
         (path.parent.name, path.stem)
-        for function in ("home", "register_users", "authenticate", "creators_portal")
+        for function in ("home", "register_users", "authenticate", "creators_portal", "admin")
         for path in (ROOT / "events" / function).glob("*.json")
     }
 
