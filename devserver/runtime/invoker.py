@@ -19,13 +19,14 @@ as Lambda resets a timed-out sandbox.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import ModuleType
 from typing import Any, TypeVar
 
@@ -282,14 +283,22 @@ class _Pause:
 
     def sleep(self, seconds: float) -> None:
         """Sleep with the world swapped out and the lock free; back in before returning."""
-        if not self.watchdog.pause(self.token):
-            return  # timed out already: its FunctionTimeout is on its way
         wake_at = time.monotonic() + seconds
+        with self.away():
+            yielding.plain_sleep(max(min(wake_at, self.deadline) - time.monotonic(), 0.0))
+
+    @contextlib.contextmanager
+    def away(self) -> Iterator[None]:
+        """The world swapped out and the lock free for the block (a wait on another function:
+        a sleep, or a call to the devserver's Lambda API); back in before it ends."""
+        if not self.watchdog.pause(self.token):
+            yield  # timed out already: its FunctionTimeout is on its way
+            return
         try:
             self.stay.step_out()
             self.lock.release()
             try:
-                yielding.plain_sleep(max(min(wake_at, self.deadline) - time.monotonic(), 0.0))
+                yield
             finally:
                 self.lock.acquire()
                 self.stay.step_in()

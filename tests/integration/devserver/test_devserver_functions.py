@@ -124,6 +124,17 @@ def test_a_page_waiting_for_a_consumer_sleeps_while_the_consumer_runs(sample):
     assert page["flavour"] == "web"
 
 
+def test_a_function_invoking_another_hands_the_world_over_while_it_waits(sample):
+    """Lambda's Invoke from a handler reaches the devserver's Lambda API, which runs the other
+    function in this process: the caller's world steps out meanwhile (else both would wait)."""
+    response = requests.get(f"{sample.server.api_url}/app/invoke-other", timeout=15)
+
+    assert response.status_code == 200, response.text
+    page = response.json()
+    assert (page["otherFlavour"], page["otherFunction"]) == ("other", "Other")
+    assert (page["flavour"], page["ownModule"]) == ("web", "web")  # its world came back
+
+
 def test_a_function_invoked_twice_at_once_runs_one_invocation_then_the_other(sample):
     def slow(_: int) -> int:
         url = f"{sample.server.api_url}/slow?seconds=0.3"

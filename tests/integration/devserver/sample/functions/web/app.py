@@ -51,6 +51,19 @@ def lambda_handler(event, context):
         }
     if page == "wait-for-echo":
         return _wait_for_echo(event["queryStringParameters"]["pk"])
+    if page == "invoke-other":
+        # a function invoking another through Lambda's API (the devserver's, in-process)
+        response = boto3.client("lambda").invoke(FunctionName="Other", Payload=b"{}")
+        answer = json.loads(response["Payload"].read())
+        return _json(
+            200,
+            {
+                "otherFlavour": answer["flavour"],
+                "otherFunction": answer["functionName"],
+                "flavour": os.environ["FLAVOUR"],
+                "ownModule": sys.modules["app"].FLAVOUR,
+            },
+        )
     if page == "write-later":
         # writes only after a while: wait_idle must wait for what a running handler writes
         time.sleep(0.5)
