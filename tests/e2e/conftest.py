@@ -8,10 +8,12 @@ takes ``site`` (the template's default, ``Streams``).
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 # At module level: imported while a function runs, the host would get the function's copy.
 import devserver
@@ -20,8 +22,11 @@ from video_tutorials.demo import publish_demo_videos
 from video_tutorials.stack import Stack
 
 TOPOLOGIES = ("Streams", "Queues")
-#: the site's one admin (``AdminEmails``); only the admin journey registers this address
+#: the admin the admin journey registers in the browser (one of ``AdminEmails``)
 ADMIN_EMAIL = "admin@video-tutorials.example"
+#: the admin other tests use, registered once per site over HTTP (``operator_session``)
+OPERATOR_EMAIL = "ops@video-tutorials.example"
+OPERATOR_PASSWORD = "operators never sleep"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -43,7 +48,10 @@ class Sites:
                 lambda_port=0,
                 reset=True,
                 poll_interval=0.1,
-                parameter_overrides={"ConsumerDelivery": topology, "AdminEmails": ADMIN_EMAIL},
+                parameter_overrides={
+                    "ConsumerDelivery": topology,
+                    "AdminEmails": f"{ADMIN_EMAIL},{OPERATOR_EMAIL}",
+                },
             )
             server.console_output = console
             server.topology = topology
@@ -100,6 +108,30 @@ def stack_of(site):
         lambda_url=site.lambda_url,
         credentials=("testing", "testing"),
     )
+
+
+def operator_session(site) -> requests.Session:
+    """A browser-like session logged in as the site's operator (an admin), registered once."""
+    if getattr(site, "operator", None) is None:
+        session = requests.Session()
+        session.headers["Origin"] = site.api_url
+        form = session.get(site.api_url + "/register", timeout=30).text
+        user_id = re.search(r'name="id" value="([^"]+)"', form).group(1)
+        registered = session.post(
+            site.api_url + "/register",
+            data={"id": user_id, "email": OPERATOR_EMAIL, "password": OPERATOR_PASSWORD},
+            timeout=30,
+        )
+        assert registered.status_code == 200, registered.text
+        logged_in = session.post(
+            site.api_url + "/auth/log-in",
+            data={"email": OPERATOR_EMAIL, "password": OPERATOR_PASSWORD},
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert logged_in.status_code == 303, logged_in.text
+        site.operator = session
+    return site.operator
 
 
 def console_of(site) -> str:
