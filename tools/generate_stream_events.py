@@ -55,8 +55,8 @@ def main() -> None:
     from video_tutorials.contracts import identity, send_email
     from video_tutorials.contracts import video_publishing as publishing
     from video_tutorials.contracts.video_publishing import VideoNamed, VideoPublished, video_stream
-    from video_tutorials.storage import published_key, s3_uri, upload_key
     from video_tutorials.contracts.viewing import VideoViewed, viewing_stream
+    from video_tutorials.storage import published_key, s3_uri, upload_key
 
     with mock_aws():
         template = load_template()
