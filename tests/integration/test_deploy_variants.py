@@ -14,8 +14,9 @@ Each import runs ``python3.13 -I -S`` (no site-packages, no ``PYTHON*`` variable
 environment the template declares for the function (references given placeholder values),
 ``LAMBDA_TASK_ROOT`` set as Lambda sets it (so Powertools' Tracer and the X-Ray SDK load as
 they do on Lambda), no credentials, and an audit hook that records any network use: import
-must not call AWS. The three builds run in parallel once per session, and are kept while the
-template, the functions, the layers and the variant tool stay the same.
+must not call AWS. The builds run in parallel once per session and are kept while the
+template, the functions, the layers and the variant tool stay the same; the default one is
+``make build``'s when it is newer than every source (``make test`` builds it just before).
 """
 
 from __future__ import annotations
@@ -94,12 +95,7 @@ def python313() -> str:
 def source_digest() -> str:
     """What the builds depend on: a changed file rebuilds them."""
     digest = hashlib.sha256(platform.machine().encode())
-    paths = [ROOT / "template.yaml", ROOT / "tools" / "variant.py"]
-    for folder in ("functions", "layers"):
-        paths += sorted(
-            p for p in (ROOT / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts
-        )
-    for path in paths:
+    for path in sources():
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -121,8 +117,31 @@ def sam_build(template: Path, build_dir: Path, *extra: str) -> list[str]:
     ], {"PATH": f"{python_dir}:{os.environ['PATH']}"}
 
 
+def sources() -> list[Path]:
+    """The files the builds are made of."""
+    paths = [ROOT / "template.yaml", ROOT / "tools" / "variant.py"]
+    for folder in ("functions", "layers"):
+        paths += sorted(
+            p for p in (ROOT / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        )
+    return paths
+
+
+def fresh_default_build() -> Path | None:
+    """``make build``'s folder when it was built after every source changed (``make test``
+    builds it just before the tests): the default build need not be made twice."""
+    built = ROOT / ".aws-sam" / "build"
+    template = built / "template.yaml"
+    if not template.exists() or not all((built / f).is_dir() for f in FUNCTIONS):
+        return None
+    newest = max(path.stat().st_mtime for path in sources())
+    return built if template.stat().st_mtime > newest else None
+
+
 def build(name: str, digest: str) -> Path:
     """Generate (when a variant) and ``sam build`` one of the three; its build folder."""
+    if name == "default" and (made := fresh_default_build()) is not None:
+        return made
     out = OUT / name
     build_dir = out / "build"
     stamp = out / "built-from"
