@@ -166,12 +166,23 @@ def build(name: str, digest: str) -> Path:
         "SAM_CLI_TELEMETRY": "0",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
+    # sam keeps dependencies in .aws-sam/deps of its working directory and deletes the ones
+    # its own build does not use: a build of its own folder, so that no other build (make
+    # build, another variant) loses its layers' packages meanwhile
+    out.mkdir(parents=True, exist_ok=True)
     built = subprocess.run(
-        command, capture_output=True, text=True, check=False, cwd=ROOT, env=environment
+        command, capture_output=True, text=True, check=False, cwd=out, env=environment
     )
     assert built.returncode == 0, (
         f"sam build of {name}:\n{built.stdout[-3000:]}{built.stderr[-3000:]}"
     )
+    layers = {layer for layer_ids in LAYERS.values() for layer in layer_ids}
+    if name != "localstack":  # a build without its layers' packages is not kept
+        for layer in layers:
+            installed = list((build_dir / layer / "python").glob("*.dist-info"))
+            assert installed, (
+                f"sam build of {name} left {layer} without packages:\n{built.stdout[-3000:]}"
+            )
     stamp.write_text(digest)
     return build_dir
 
