@@ -66,7 +66,7 @@ def test_the_first_user_journey(site_in_each_topology):
     home = browser.get("/")
     assert home.status_code == 200
     video_ids = re.findall(r'action="/record-viewing/([0-9a-f-]{36})"', home.text)
-    assert len(video_ids) == 3  # the demo videos
+    assert len(video_ids) >= 3  # the demo videos (and what other tests of this site published)
 
     form = browser.get("/register")
     user_id = re.search(r'name="id" value="([0-9a-f-]{36})"', form.text).group(1)
