@@ -177,3 +177,22 @@ def test_where_nothing_records_traces_the_x_ray_sdk_is_never_imported():
     assert directive["Namespace"] == "VideoTutorials/test"
     assert directive["Dimensions"] == [["service"]]
     assert (emf["service"], emf["MessagesHandled"]) == ("c", [2.0])
+
+
+def test_on_lambda_the_tracer_is_made_at_the_first_invocation(monkeypatch):
+    made = []
+
+    class Tracer:  # Powertools' Tracer's decorator, recorded
+        def capture_lambda_handler(self, handler, **options):
+            def traced(event, context):
+                return ("traced", handler(event, context))
+
+            return traced
+
+    lazy = observability.LazyTracer()
+    monkeypatch.setattr(lazy, "load", lambda: made.append(1) or Tracer())
+    handler = lazy.capture_lambda_handler(lambda event, context: event["n"])
+    assert made == []  # importing the function made nothing
+    assert handler({"n": 1}, None) == ("traced", 1)
+    assert handler({"n": 2}, None) == ("traced", 2)
+    assert made == [1]  # made once, at the first invocation
