@@ -46,6 +46,7 @@ for _path in (ROOT, ROOT / "layers" / "message_store", ROOT / "layers" / "video_
 
 import boto3  # noqa: E402
 import requests  # noqa: E402
+from _capacity_model import item_size, read_units, write_units  # noqa: E402
 from botocore.client import BaseClient  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
@@ -106,57 +107,7 @@ SQS_LONG_POLL_SECONDS = 20
 MONTH_SECONDS = 30 * 86_400
 
 # -- DynamoDB item sizes and capacity units ----------------------------------------------------
-
-WRITE_UNIT = 1024
-READ_UNIT = 4096
-
-
-def number_size(text: str) -> int:
-    """DynamoDB's size of a number: 1 byte per two significant digits, plus 1."""
-    mantissa = text.lower().lstrip("-+").split("e")[0].replace(".", "")
-    digits = mantissa.strip("0") or "0"
-    return (len(digits) + 1) // 2 + 1
-
-
-def value_size(value: Mapping[str, Any]) -> int:
-    """The size of one attribute value (``{"S": …}``), by DynamoDB's rules."""
-    ((kind, inner),) = value.items()
-    if kind == "S":
-        return len(inner.encode())
-    if kind == "N":
-        return number_size(inner)
-    if kind == "B":
-        return len(inner) if isinstance(inner, bytes | bytearray) else len(inner) * 3 // 4
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "SS":
-        return sum(len(s.encode()) for s in inner)
-    if kind == "NS":
-        return sum(number_size(n) for n in inner)
-    if kind == "BS":
-        return sum(len(b) for b in inner)
-    if kind == "M":  # 3 bytes, and 1 byte per element
-        return 3 + sum(1 + len(k.encode()) + value_size(v) for k, v in inner.items())
-    if kind == "L":
-        return 3 + sum(1 + value_size(v) for v in inner)
-    raise ValueError(f"unknown attribute type {kind}")
-
-
-def item_size(item: Mapping[str, Any] | None) -> int:
-    """An item's size: its attribute names and values."""
-    if not item:
-        return 0
-    return sum(len(name.encode()) + value_size(value) for name, value in item.items())
-
-
-def write_units(size: int) -> int:
-    """Write request units of an item of ``size`` bytes (1 per KB, rounded up)."""
-    return max(1, math.ceil(size / WRITE_UNIT))
-
-
-def read_units(size: int) -> int:
-    """Strongly consistent read request units of ``size`` bytes (1 per 4 KB, rounded up)."""
-    return max(1, math.ceil(size / READ_UNIT))
+# (shared with the capacity model: ``benchmarks/_capacity_model.py``)
 
 
 @dataclass(frozen=True)
@@ -251,6 +202,9 @@ class Request:
     payload: int = 0  # bytes of message bodies (SNS, SQS)
     message_ids: tuple[str, ...] = ()  # SQS messages received
     error: str | None = None
+    prepared: float = 0.0  # time.perf_counter() before the benchmark's own lookups for it
+    started: float = 0.0  # time.perf_counter() when sent
+    seconds: float = 0.0  # how long it took (the benchmark's own lookups not included)
 
     @property
     def name(self) -> str:
@@ -496,9 +450,22 @@ class Observer:
     is the devserver's own (its pollers), except the benchmark's own clients, never counted.
     """
 
-    def __init__(self, capacity: Capacity, own_clients: Sequence[Any]) -> None:
+    def __init__(
+        self,
+        capacity: Capacity,
+        own_clients: Sequence[Any],
+        *,
+        on_invoke: Callable[[Invocation, Any], None] | None = None,
+        on_request: Callable[[Invocation | None, Request, Mapping, Mapping, list], None]
+        | None = None,
+    ) -> None:
+        """``on_invoke(invocation, event)`` is told of each invocation before it runs;
+        ``on_request(invocation, request, params, response, before)`` of each request counted,
+        with the items a write replaced (``before``), its time taken out of the invocation's."""
         self.capacity = capacity
         self.own = {id(client) for client in own_clients}
+        self.on_invoke = on_invoke
+        self.on_request = on_request
         self.window: Window | None = None
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -543,6 +510,8 @@ class Observer:
     ) -> Any:
         trigger, records = describe_event(event)
         invocation = Invocation(function_id, trigger, records)
+        if self.on_invoke is not None:
+            self.on_invoke(invocation, event)
         outer = getattr(self._local, "invocation", None)
         self._local.invocation = invocation
         try:
@@ -566,22 +535,27 @@ class Observer:
         invocation: Invocation | None = getattr(self._local, "invocation", None)
         service = client.meta.service_model.service_name
         request = Request(service, operation)
-        started = time.perf_counter()
+        started = request.prepared = time.perf_counter()
         before = self.capacity.before(operation, params) if service == "dynamodb" else []
         overhead = time.perf_counter() - started
         response: Mapping[str, Any] = {}
+        request.started = time.perf_counter()
         try:
             response = original(client, operation, params)
             return response
         except ClientError as exc:
             request.error = exc.response.get("Error", {}).get("Code", "error")
+            response = exc.response
             raise
         finally:
             started = time.perf_counter()
+            request.seconds = started - request.started
             if service == "dynamodb":
                 self.capacity.after(request, params, response, before)
             else:
                 message_traffic(request, params, response)
+            if self.on_request is not None:
+                self.on_request(invocation, request, params, response, before)
             overhead += time.perf_counter() - started
             if invocation is not None:
                 invocation.requests.append(request)

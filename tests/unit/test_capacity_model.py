@@ -1,0 +1,169 @@
+"""The capacity model's arithmetic (``benchmarks/_capacity_model.py``): units, limits, flags,
+key shapes and spreads, and the conflict estimate. No AWS, no devserver."""
+
+import math
+
+import pytest
+
+from benchmarks._capacity_model import (
+    HALF,
+    LIMITS,
+    Key,
+    conflict_ceiling,
+    contention,
+    flagged,
+    generalise,
+    item_size,
+    pool_size,
+    pool_sizes,
+    read_cost,
+    sequential_capacity,
+    spread,
+    write_cost,
+)
+
+VIDEO = "4c3b6a2e-5d1f-4e8a-9b7c-0a1d2e3f4a51"
+USERS = [f"00000000-0000-4000-8000-00000000000{n}" for n in range(6)]
+
+
+# -- units -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("size", "plain", "in_transaction"),
+    [(0, 1, 2), (1, 1, 2), (1024, 1, 2), (1025, 2, 4), (4096, 4, 8)],
+)
+def test_writes_cost_a_unit_per_started_kilobyte_and_twice_in_a_transaction(
+    size, plain, in_transaction
+):
+    assert write_cost(size) == plain
+    assert write_cost(size, transactional=True) == in_transaction
+
+
+@pytest.mark.parametrize(
+    ("size", "strong", "eventual", "in_transaction"),
+    [(0, 1, 0.5, 2), (4096, 1, 0.5, 2), (4097, 2, 1.0, 4), (12_000, 3, 1.5, 6)],
+)
+def test_reads_cost_a_unit_per_started_4_kb_half_when_eventually_consistent(
+    size, strong, eventual, in_transaction
+):
+    assert read_cost(size, consistent=True) == strong
+    assert read_cost(size, consistent=False) == eventual
+    assert read_cost(size, consistent=True, transactional=True) == in_transaction
+
+
+def test_an_items_size_counts_names_and_values_by_dynamodbs_rules():
+    item = {
+        "pk": {"S": "home"},  # 2 + 4
+        "n": {"N": "12345"},  # 1 + (3 digits' pairs + 1) = 1 + 4
+        "m": {"M": {"a": {"BOOL": True}}},  # 1 + 3 + (1 + 1 + 1)
+    }
+    assert item_size(item) == 6 + 5 + 7
+    assert item_size(None) == 0
+
+
+# -- limits and flags --------------------------------------------------------------------------
+
+
+def test_a_line_is_flagged_above_half_of_its_limit_not_at_it():
+    assert HALF == 0.5
+    assert not flagged(500, 1000)
+    assert flagged(500.1, 1000)
+    assert flagged(1, 0)
+
+
+def test_every_limit_has_its_value_and_a_source():
+    assert LIMITS["partition_wcu"].value == 1000
+    assert LIMITS["partition_rcu"].value == 3000
+    assert LIMITS["stream_readers"].value == 2
+    assert LIMITS["sns_group"].value == 300
+    assert LIMITS["lambda_concurrency"].value == 1000
+    for limit in LIMITS.values():
+        assert "https://" in limit.source
+
+
+# -- key shapes and how they spread --------------------------------------------------------------
+
+
+def test_keys_are_generalised_to_their_shape():
+    assert generalise(f"viewing-{VIDEO}", {VIDEO: "viral"}) == Key("viewing-{viral}", (VIDEO,), ())
+    assert generalise(f"viewing-{VIDEO}+12").label == "viewing-{id}+{n}"
+    assert generalise("viewing#2").numbers == (2,)
+    assert generalise("ada.lovelace@example.com").label == "{email}"
+    assert generalise("identityEmail-" + "ab" * 20).label == "identityEmail-{hash}"
+
+
+def test_one_key_for_every_instance_is_one_key():
+    keys = [(n, generalise(f"viewing-{VIDEO}")) for n in range(6)]
+    assert spread(keys).kind == "one"
+
+
+def test_an_id_that_differs_between_instances_is_a_key_per_entity():
+    found = spread([(n, generalise(f"identity-{user}")) for n, user in enumerate(USERS)])
+    assert found.kind == "each"
+    assert found.entity == "id"
+
+
+def test_numbers_that_differ_under_the_same_id_are_a_pool_whose_size_is_estimated():
+    keys = [(n, generalise(f"viewing-{VIDEO}+{shard}")) for n, shard in enumerate([0, 5, 2, 7])]
+    found = spread(keys)
+    assert found.kind == "pool"
+    assert found.keys == pytest.approx(pool_size([0, 5, 2, 7], 4))
+
+
+def test_a_pools_size_is_the_german_tank_estimate_and_at_least_what_was_seen():
+    assert pool_size([0, 1, 2, 3], 4) == pytest.approx(4 + 4 / 4 - 1)
+    assert pool_size([3, 3, 3], 3) == pytest.approx(4 + 4 / 3 - 1)
+    assert pool_size([5, 1], 2) == pytest.approx(6 + 3 - 1)
+    assert pool_size([0, 1, 2, 3, 4], 1) >= 5
+
+
+def test_pools_numbered_the_same_way_are_sized_together():
+    pools = {
+        ("AdminCategories", "", "identity|{n}"): [(0, generalise("identity|0"))],
+        ("AdminCategories", "", "sendEmail|{n}"): [
+            (0, generalise("sendEmail|3")),
+            (1, generalise("sendEmail|1")),
+        ],
+    }
+    sizes = pool_sizes(pools)
+    expected = pool_size([0, 3, 1], 3)
+    assert sizes[("AdminCategories", "", "identity|{n}")] == pytest.approx(expected)
+    assert sizes[("AdminCategories", "", "sendEmail|{n}")] == pytest.approx(expected)
+
+
+# -- conflicts and ordered sources ------------------------------------------------------------
+
+
+def test_the_conflict_ceiling_is_one_over_e_f_w():
+    assert conflict_ceiling(0.01) == pytest.approx(1 / (math.e * 0.01))
+    assert conflict_ceiling(0.01, 0.5) == pytest.approx(2 / (math.e * 0.01))
+    assert conflict_ceiling(0.01, 0.0) == math.inf
+
+
+def test_the_attempts_that_yield_the_writes_follow_s_equals_a_e_to_the_minus_a_w():
+    found = contention(15.0, 0.01)
+    assert found.attempts is not None
+    assert found.attempts * math.exp(-found.attempts * 0.01) == pytest.approx(15.0)
+    assert found.failures == pytest.approx(found.attempts - 15.0)
+    assert found.failures_per_write == pytest.approx(math.exp(found.attempts * 0.01) - 1)
+    assert not found.flagged  # 15 < 36.8 / 2
+    assert contention(20.0, 0.01).flagged  # 20 > 36.8 / 2
+
+
+def test_past_the_ceiling_retries_never_catch_up_and_the_line_is_flagged():
+    found = contention(10_000.0, 0.008)
+    assert found.attempts is None
+    assert found.failures == math.inf
+    assert found.flagged
+
+
+def test_writes_of_one_ordered_source_do_not_conflict():
+    found = contention(1000.0, 0.01, concurrent_share=0.0)
+    assert found.failures == 0
+    assert not found.flagged
+
+
+def test_an_ordered_source_takes_one_batch_at_a_time():
+    assert sequential_capacity(0.025) == pytest.approx(40.0)
+    assert sequential_capacity(0.025, parallel=10) == pytest.approx(400.0)
