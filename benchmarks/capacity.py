@@ -830,12 +830,22 @@ def unit_shape(trace: Trace, timing: Timing) -> tuple[str, ...]:
     return ("unit", trace.invocation.function_id, timing.key(trace.ordering[0]).label)
 
 
-def partitions(timing: Timing) -> Observer_:
+ClockWrites = Mapping[tuple[str, str, str], float]
+
+
+def by_clock(trace: Trace, access: Access, timing: Timing, clock: ClockWrites) -> bool:
+    """Whether ``access`` is one of the writes its function makes by the clock."""
+    key = (trace.invocation.function_id, access.table, timing.key(access.partition).label)
+    return access.write and not access.index and key in clock
+
+
+def partitions(timing: Timing, clock: ClockWrites | None = None) -> Observer_:
     def observe(trace: Trace) -> Iterable[Observation]:
         for access in trace.accesses:
             key = timing.key(access.partition)
+            prefix = "clock " if clock and by_clock(trace, access, timing, clock) else ""
             counts = (
-                {"writes": 1.0, "wcu": access.units}
+                {f"{prefix}writes": 1.0, f"{prefix}wcu": access.units}
                 if access.write
                 else {"reads": 1.0, "rcu": access.units}
             )
@@ -847,15 +857,16 @@ def partitions(timing: Timing) -> Observer_:
     return observe
 
 
-def items(timing: Timing) -> Observer_:
+def items(timing: Timing, clock: ClockWrites | None = None) -> Observer_:
     def observe(trace: Trace) -> Iterable[Observation]:
         for access in trace.accesses:
             # an item is created once: what can make one item hot is writing it again
             if access.write and access.item and access.existed and not access.failed:
                 key = timing.key(access.item)
+                prefix = "clock " if clock and by_clock(trace, access, timing, clock) else ""
                 yield Observation(
                     ("item", access.table, key.label), key, access.item, trace.source != "api",
-                    {"writes": 1.0, "wcu": access.units,
+                    {f"{prefix}writes": 1.0, f"{prefix}wcu": access.units,
                      "transactional": 1.0 if access.transactional else 0.0},
                     {"size": float(access.size)},
                 )  # fmt: skip
@@ -923,6 +934,75 @@ def functions(timing: Timing) -> Observer_:
         )  # fmt: skip
 
     return observe
+
+
+def clock_writes(record: TopologyRecord, timing: Timing) -> dict[tuple[str, str, str], float]:
+    """Writes a consumer makes by the clock rather than per batch (a progress record "at
+    most once a second"), found in the batched run, where every batch of a consumer carries
+    the same kind of messages: a write of one key shape that some of the function's batches
+    make and others, soon after, do not. ``(function, table, partition shape)`` → the
+    shortest time it was seen to wait (a lower bound of its period: the longest gap from such
+    a write to a batch that skipped it)."""
+    found: dict[tuple[str, str, str], float] = {}
+    for sample in record.batched.values():
+        by_function: dict[str, list[Trace]] = defaultdict(list)
+        for window in sample.windows:
+            for trace in traces_of(record, window):
+                if trace.source != "api":
+                    by_function[trace.invocation.function_id].append(trace)
+        for function_id, traces in by_function.items():
+
+            def started(trace: Trace) -> float:
+                return trace.invocation.ended - trace.invocation.duration_ms / 1000
+
+            traces.sort(key=started)
+            made: dict[tuple[str, str, str], list[tuple[int, float]]] = defaultdict(list)
+            for number, trace in enumerate(traces):
+                for access in trace.accesses:
+                    if access.write and not access.index and access.call is not None:
+                        shape = (function_id, access.table, timing.key(access.partition).label)
+                        made[shape].append((number, access.call.ended))
+            for shape, writes in made.items():
+                writers = {number for number, _ in writes}
+                skipped = [t for n, t in enumerate(traces) if n not in writers]
+                if not skipped:
+                    continue  # every batch makes it: a write per batch
+                waited = [
+                    started(t) - max(w for _, w in writes if w < started(t))
+                    for t in skipped
+                    if any(w < started(t) for _, w in writes)
+                ]
+                if waited:
+                    found[shape] = max(found.get(shape, 0.0), max(waited))
+    return found
+
+
+def clock_bounds(
+    clock: ClockWrites, busy: Mapping[str, float], key: Callable[[str, str], tuple[str, ...]]
+) -> dict[tuple[str, ...], float]:
+    """Writes a second each clock-driven shape can take at most: each running instance of
+    its function (its concurrency at the load, at least one) once per period."""
+    bounds: dict[tuple[str, ...], float] = defaultdict(float)
+    for (function_id, table, label), period in clock.items():
+        bounds[key(table, label)] += max(1.0, busy.get(function_id, 0.0)) / max(period, 1e-3)
+    return bounds
+
+
+def with_clock(
+    rated: Mapping[tuple[str, ...], Rated], bounds: Mapping[tuple[str, ...], float]
+) -> dict[tuple[str, ...], Rated]:
+    """Clock-driven writes at the smaller of their rate per action and their clock's bound."""
+    for shape, line in rated.items():
+        for figures in (line.per_key, line.total):
+            writes = figures.pop("clock writes", 0.0)
+            units = figures.pop("clock wcu", 0.0)
+            if not writes:
+                continue
+            kept = min(writes, bounds.get(shape, writes))
+            figures["writes"] = figures.get("writes", 0.0) + kept
+            figures["wcu"] = figures.get("wcu", 0.0) + units * kept / writes
+            figures["by the clock"] = figures.get("by the clock", 0.0) + kept
+    return dict(rated)
 
 
 # -- the model's lines ---------------------------------------------------------------------------
@@ -999,8 +1079,19 @@ def partition_lines(rated: Mapping[tuple[str, ...], Rated]) -> list[Line]:
             LIMITS["partition_wcu" if writes_bind else "partition_rcu"].value,
             "WCU/s" if writes_bind else "RCU/s",
             wcu if writes_bind else rcu,
+            clock_note(line),
         ))  # fmt: skip
     return sorted(lines, key=lambda line: -line.share)
+
+
+def clock_note(line: Rated) -> str:
+    clocked = line.per_key.get("by the clock", 0.0)
+    if not clocked:
+        return ""
+    return (
+        f"{clocked:,.1f} writes/s by the clock: at most one a period per running instance of "
+        "the function (seen in the batched run), not one per batch"
+    )
 
 
 def item_lines(rated: Mapping[tuple[str, ...], Rated]) -> list[Line]:
@@ -1014,6 +1105,7 @@ def item_lines(rated: Mapping[tuple[str, ...], Rated]) -> list[Line]:
              "in transactions/s": line.per_key.get("transactional", 0.0),
              "largest item B": line.sizes.get("size", 0.0)},
             LIMITS["partition_wcu"].value, "WCU/s (one item, one partition)", wcu,
+            clock_note(line),
         ))  # fmt: skip
     return sorted(lines, key=lambda line: -line.share)
 
@@ -1234,15 +1326,20 @@ def build_model(
     def rated(observe: Observer_) -> dict[tuple[str, ...], Rated]:
         return at_load(record, load, observe, entity_rate)
 
+    running = rated(functions(timing))
+    busy = {shape[1]: line.total.get("busy", 0.0) for shape, line in running.items()}
+    clock = clock_writes(record, timing)
+    partition_bounds = clock_bounds(clock, busy, lambda t, label: ("partition", t, "", label))
+    item_bounds = clock_bounds(clock, busy, lambda t, label: ("item", t, label))
     return Model(
         record.topology,
-        partition_lines(rated(partitions(timing))),
-        item_lines(rated(items(timing))),
+        partition_lines(with_clock(rated(partitions(timing, clock)), partition_bounds)),
+        item_lines(with_clock(rated(items(timing, clock)), item_bounds)),
         race_lines(rated(races(timing)), unit_spreads(record, load, timing)),
         unit_lines(rated(units(timing)), record.mappings, record.names),
         group_lines(rated(groups(timing))),
         reader_lines(record.mappings, record.names),
-        concurrency_lines(rated(functions(timing)), record.names),
+        concurrency_lines(running, record.names),
         load_costs(record, load, timing),
     )
 
@@ -1361,7 +1458,11 @@ def print_model(found: Model, record: TopologyRecord, *, everything: bool) -> No
         )
     print(f"    the whole load: ${costs['dollars_per_second']:.4f} a second", end="")
     if costs["dollars_per_million_viewings"] is not None:
-        print(f", ${costs['dollars_per_million_viewings']:.2f} per million viewings", end="")
+        print(
+            f", ${costs['dollars_per_million_viewings']:.2f} per million viewings "
+            "(its registrations and home-page reads included)",
+            end="",
+        )
     print()
 
 
