@@ -105,11 +105,8 @@ def run_script(site: Any, script: Script, *, settle: float = 120.0) -> Done:
     log_in(creator, creator_email)
     for n, browser in enumerate(viewers):
         for _ in range(script.failed_log_ins_per_user):
-            expect(
-                browser.post("/auth/log-in", {"email": script.email(n), "password": "not the password"}),
-                401,
-                "a wrong password",
-            )
+            wrong = {"email": script.email(n), "password": "not the password"}
+            expect(browser.post("/auth/log-in", wrong), 401, "a wrong password")
         log_in(browser, script.email(n))
 
     s3 = site.client("s3")
