@@ -147,6 +147,12 @@ LIMITS: dict[str, Limit] = {
         "AWS's announcement of 2025-01-21 as summarised at https://zircon.tech/?p=3781 "
         "(the AWS quota page itself was not found here)",
     ),
+    "api_gateway": Limit(
+        "API Gateway requests per account and Region (default, can be raised)",
+        10_000,
+        "requests/s",
+        "https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html",
+    ),
     "lambda_concurrency": Limit(
         "Lambda concurrent executions per Region (default, can be raised)",
         1000,

@@ -1224,6 +1224,21 @@ def concurrency_lines(
     )]  # fmt: skip
 
 
+def api_lines(record: TopologyRecord, load: Mapping[str, float]) -> list[Line]:
+    """Requests a second the browsers send to API Gateway (every page and form post)."""
+    per_action = {
+        action: statistics.fmean(w.api_requests for w in record.singles[action].windows)
+        for action, rate in load.items()
+        if rate > 0
+    }
+    total = sum(load[action] * requests for action, requests in per_action.items())
+    note = ", ".join(f"{ACTION_TITLES[a]} {n:g} a time" for a, n in per_action.items())
+    return [Line(
+        "concurrency", "API Gateway: every API", "all", {"requests/s": total},
+        LIMITS["api_gateway"].value, "requests/s", total, note,
+    )]  # fmt: skip
+
+
 def unit_spreads(
     record: TopologyRecord, load: Mapping[str, float], timing: Timing
 ) -> dict[tuple[str, tuple], Spread]:
@@ -1339,7 +1354,7 @@ def build_model(
         unit_lines(rated(units(timing)), record.mappings, record.names),
         group_lines(rated(groups(timing))),
         reader_lines(record.mappings, record.names),
-        concurrency_lines(running, record.names),
+        [*concurrency_lines(running, record.names), *api_lines(record, load)],
         load_costs(record, load, timing),
     )
 
@@ -1387,7 +1402,7 @@ COLUMNS = {
     "unit": ("messages/s", "batches/s", "messages per batch", "batch ms"),
     "group": ("messages/s",),
     "readers": ("readers per shard",),
-    "concurrency": ("invocations/s", "concurrent executions"),
+    "concurrency": ("invocations/s", "concurrent executions", "requests/s"),
 }
 TITLES = {
     "partition": "Partition keys (per key; DynamoDB: 1,000 WCU/s and 3,000 RCU/s a partition)",
@@ -1396,7 +1411,7 @@ TITLES = {
     "unit": "Ordered sources: batches one stream shard / message group needs, one at a time",
     "group": "FIFO message groups (SNS: 300 messages/s a group; SQS: 300 a group's partition)",
     "readers": "DynamoDB stream readers per shard (AWS: at most 2)",
-    "concurrency": "Lambda concurrency (default quota 1,000 a Region)",
+    "concurrency": "Lambda and API Gateway, per account and Region (default quotas)",
 }
 
 

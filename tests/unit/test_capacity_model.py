@@ -78,6 +78,7 @@ def test_every_limit_has_its_value_and_a_source():
     assert LIMITS["stream_readers"].value == 2
     assert LIMITS["sns_group"].value == 300
     assert LIMITS["lambda_concurrency"].value == 1000
+    assert LIMITS["api_gateway"].value == 10_000
     for limit in LIMITS.values():
         assert "https://" in limit.source
 
