@@ -18,6 +18,7 @@ help:
 	@echo "make run    start the whole system locally (embedded AWS emulator) — ARGS=--reset starts empty"
 	@echo "make test   lint, template checks, sam build and the whole test suite"
 	@echo "make bench  print the benchmark figures"
+	@echo "make load   a bounded load run on the devserver, both topologies (a few minutes)"
 	@echo "make redrive [ARGS=CONSUMER...]    deliver the dead letters again (after a fix)"
 	@echo "make rebuild VIEW=home-page        drop a view and rebuild it from the store"
 	@echo "make deploy SITE_URL=https://… EMAIL_SENDER=no-reply@…   deploy to AWS"
@@ -160,7 +161,13 @@ openapi: $(BIN)/.installed
 	PYTHONPATH=layers/message_store:layers/video_tutorials $(BIN)/python -m video_tutorials.applications.openapi docs/openapi
 
 bench: $(BIN)/.installed
-	@for script in benchmarks/[!_]*.py; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
+	@for script in benchmarks/[!_]*.py; do \
+	  case "$$script" in benchmarks/load.py) continue;; esac; \
+	  echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
+
+# A bounded load run on the devserver (about a minute per topology; not in make bench).
+load: $(BIN)/.installed
+	$(BIN)/python benchmarks/load.py $(ARGS)
 
 clean:
 	rm -rf .aws-sam .pytest_cache .ruff_cache
