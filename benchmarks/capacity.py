@@ -860,16 +860,19 @@ def partitions(timing: Timing, clock: ClockWrites | None = None) -> Observer_:
 def items(timing: Timing, clock: ClockWrites | None = None) -> Observer_:
     def observe(trace: Trace) -> Iterable[Observation]:
         for access in trace.accesses:
-            # an item is created once: what can make one item hot is writing it again
-            if access.write and access.item and access.existed and not access.failed:
-                key = timing.key(access.item)
-                prefix = "clock " if clock and by_clock(trace, access, timing, clock) else ""
-                yield Observation(
-                    ("item", access.table, key.label), key, access.item, trace.source != "api",
-                    {f"{prefix}writes": 1.0, f"{prefix}wcu": access.units,
-                     "transactional": 1.0 if access.transactional else 0.0},
-                    {"size": float(access.size)},
-                )  # fmt: skip
+            if not access.write or not access.item or access.failed:
+                continue
+            # an item is created once: what can make one item hot is writing it again (a
+            # creation counts nothing, but tells which items of the shape there are)
+            again = 1.0 if access.existed else 0.0
+            key = timing.key(access.item)
+            prefix = "clock " if clock and by_clock(trace, access, timing, clock) else ""
+            yield Observation(
+                ("item", access.table, key.label), key, access.item, trace.source != "api",
+                {f"{prefix}writes": again, f"{prefix}wcu": again * access.units,
+                 "transactional": again if access.transactional else 0.0},
+                {"size": float(access.size)},
+            )  # fmt: skip
 
     return observe
 
