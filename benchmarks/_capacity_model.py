@@ -102,14 +102,15 @@ LIMITS: dict[str, Limit] = {
         1000,
         "WCU/s",
         "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
-        "throttling-key-range-limit-exceeded-mitigation.html",
+        "warm-throughput-scenarios.html (each partition: 1,000 write and 3,000 read units a "
+        "second; tables and GSIs alike: .../throttling-key-range-limit-exceeded-mitigation.html)",
     ),
     "partition_rcu": Limit(
         "DynamoDB reads per partition",
         3000,
         "RCU/s",
         "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
-        "throttling-key-range-limit-exceeded-mitigation.html",
+        "warm-throughput-scenarios.html",
     ),
     "stream_readers": Limit(
         "readers of one DynamoDB stream shard",
