@@ -1401,11 +1401,18 @@ def number(value: float) -> str:
 COLUMNS = {
     "partition": ("writes/s", "WCU/s", "reads/s", "RCU/s", "largest item B"),
     "item": ("writes/s", "WCU/s", "in transactions/s", "largest item B"),
-    "race": ("writes/s", "window ms", "concurrent share", "ceiling/s", "conflicts/s"),
-    "unit": ("messages/s", "batches/s", "messages per batch", "batch ms"),
+    "race": (
+        "writes/s",
+        "window ms",
+        "window here ms",
+        "concurrent share",
+        "ceiling/s",
+        "conflicts/s",
+    ),
+    "unit": ("messages/s", "batches/s", "messages per batch", "batch ms", "batch here ms"),
     "group": ("messages/s",),
     "readers": ("readers per shard",),
-    "concurrency": ("invocations/s", "concurrent executions", "requests/s"),
+    "concurrency": ("invocations/s", "concurrent executions", "concurrent here", "requests/s"),
 }
 TITLES = {
     "partition": "Partition keys (per key; DynamoDB: 1,000 WCU/s and 3,000 RCU/s a partition)",
@@ -1434,13 +1441,15 @@ def print_lines(kind: str, lines: Sequence[Line], *, everything: bool) -> None:
     width = min(64, max(len(line.what) for line in shown))
     header = (
         f"    {'':2} {'key':<{width}} {'keys':<22} "
-        + " ".join(f"{c:>12}" for c in columns)
+        + " ".join(f"{c:>{max(12, len(c))}}" for c in columns)
         + f" {'of limit':>9}"
     )
     print(header)
     for line in shown:
         mark = "!!" if line.flagged else "  "
-        figures = " ".join(f"{number(line.figures.get(c, 0.0)):>12}" for c in columns)
+        figures = " ".join(
+            f"{number(line.figures.get(c, 0.0)):>{max(12, len(c))}}" for c in columns
+        )
         share = "∞" if math.isinf(line.share) else f"{line.share:.0%}"
         what, spread = line.what[:width], line.spread[:22]
         print(f"    {mark} {what:<{width}} {spread:<22} {figures} {share:>9}")
