@@ -15,6 +15,7 @@ import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any, TypeVar
@@ -63,6 +64,30 @@ def category_partition(stream_name: str, partitions: int) -> str:
     """
     stream_id = id_of(stream_name) or ""
     return f"{category_of(stream_name)}#{zlib.crc32(stream_id.encode()) % partitions}"
+
+
+@dataclass(frozen=True)
+class CategoryPage:
+    """One page of one partition of the category index (``read_category_page``).
+
+    ``complete``: nothing more was there up to the page's upper bound when it was read (the
+    query had no next page); otherwise read on from the last message's global position.
+    """
+
+    messages: list[StoredMessage]
+    complete: bool
+
+
+@dataclass(frozen=True)
+class ScanPage:
+    """One page of one segment of a scan of the whole table (``scan_page``).
+
+    ``next_start``: the key (stream name, position) the segment goes on after, or ``None``
+    when the segment has been read to its end.
+    """
+
+    messages: list[StoredMessage]
+    next_start: tuple[str, int] | None
 
 
 class MessageStore:
@@ -302,6 +327,84 @@ class MessageStore:
         merged = heapq.merge(*partitions, key=lambda item: item["globalPosition"]["S"])
         return [message_from_item(item) for item in islice(merged, max_messages)]
 
+    def read_category_page(
+        self,
+        category: str,
+        partition: int,
+        after_global_position: str | None = None,
+        *,
+        before_global_position: str | None = None,
+        limit: int | None = None,
+    ) -> CategoryPage:
+        """One page (one ``Query``) of one partition of the category index, in global order.
+
+        What ``read_category`` merges, one partition and one request at a time, for readers
+        that go through the partitions in parallel (a rebuild: every stream lies wholly in
+        one partition, so each partition can be folded on its own). Messages after the
+        cursor and before ``before_global_position`` (inclusive of a message exactly at it)
+        and the settle window; at most ``limit`` (default: a whole page, up to 1 MB, as
+        DynamoDB pages). ``partition`` is below ``category_partitions``.
+        """
+        validate_category(category)
+        _validate_int("partition", partition, minimum=0)
+        if partition >= self.category_partitions:
+            raise InvalidArgumentError(
+                f"partition {partition} is not below category_partitions {self.category_partitions}"
+            )
+        if limit is not None:
+            _validate_int("limit", limit, minimum=1)
+        for name, value in (
+            ("after_global_position", after_global_position),
+            ("before_global_position", before_global_position),
+        ):
+            if value is not None and not gp.is_global_position(value):
+                raise InvalidArgumentError(f"{name} {value!r} is not a global position")
+        upper = before_global_position
+        if self.settle_window > 0:
+            settled = gp.floor(datetime.now(UTC) - timedelta(seconds=self.settle_window))
+            upper = settled if upper is None else min(upper, settled)
+        if (
+            after_global_position is not None
+            and upper is not None
+            and after_global_position >= upper
+        ):
+            return CategoryPage([], complete=True)
+        values: dict[str, Any] = {":k": {"S": f"{category}#{partition}"}}
+        condition = "categoryPartition = :k"
+        after = after_global_position
+        if after is not None and upper is not None:
+            # one condition on the sort key: BETWEEN is inclusive, the cursor's own message
+            # comes back and is dropped below
+            condition += " AND globalPosition BETWEEN :after AND :upper"
+            values.update({":after": {"S": after}, ":upper": {"S": upper}})
+        elif after is not None:
+            condition += " AND globalPosition > :after"
+            values[":after"] = {"S": after}
+        elif upper is not None:
+            condition += " AND globalPosition <= :upper"
+            values[":upper"] = {"S": upper}
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": CATEGORY_INDEX,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
+        if limit is not None:
+            request["Limit"] = limit + (1 if after is not None and upper is not None else 0)
+        try:
+            response = self.client.query(**request)
+        except Exception as exc:
+            raise _unavailable("query", exc) from exc
+        messages = [
+            message_from_item(item)
+            for item in response.get("Items", ())
+            if item["globalPosition"]["S"] != after
+        ]
+        if limit is not None and len(messages) > limit:
+            # the cursor's message was not in the page: one more than asked came back
+            return CategoryPage(messages[:limit], complete=False)
+        return CategoryPage(messages, complete=not response.get("LastEvaluatedKey"))
+
     def read_latest(
         self,
         categories: Iterable[str],
@@ -364,6 +467,50 @@ class MessageStore:
             if not response.get("LastEvaluatedKey"):
                 return
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def scan_page(
+        self,
+        segment: int = 0,
+        segments: int = 1,
+        start: tuple[str, int] | None = None,
+        *,
+        limit: int | None = None,
+    ) -> ScanPage:
+        """One page (one ``Scan``, strongly consistent) of one segment of the whole table.
+
+        For rebuilding a view of every category, segment by segment in parallel, resumably:
+        pass the page's ``next_start`` as the next ``start``. Each stream's messages come in
+        position order (a stream lies wholly in one segment). At most ``limit`` messages
+        (default: a whole page, up to 1 MB).
+        """
+        _validate_int("segments", segments, minimum=1)
+        _validate_int("segment", segment, minimum=0)
+        if segment >= segments:
+            raise InvalidArgumentError(f"segment {segment} is not below segments {segments}")
+        if limit is not None:
+            _validate_int("limit", limit, minimum=1)
+        request: dict[str, Any] = {"TableName": self.table_name, "ConsistentRead": True}
+        if segments > 1:
+            request.update(Segment=segment, TotalSegments=segments)
+        if start is not None:
+            stream_name, position = start
+            validate_stream_name(stream_name)
+            _validate_int("start position", position, minimum=0)
+            request["ExclusiveStartKey"] = {
+                "streamName": {"S": stream_name},
+                "position": {"N": str(position)},
+            }
+        if limit is not None:
+            request["Limit"] = limit
+        try:
+            response = self.client.scan(**request)
+        except Exception as exc:
+            raise _unavailable("scan", exc) from exc
+        messages = [message_from_item(item) for item in response.get("Items", ())]
+        last = response.get("LastEvaluatedKey")
+        if not last:
+            return ScanPage(messages, None)
+        return ScanPage(messages, (last["streamName"]["S"], int(last["position"]["N"])))
 
     def read_trace(self, trace_id: str, max_messages: int = 1000) -> list[StoredMessage]:
         """Every message of one trace (request), in global order, from the trace index."""

@@ -1,0 +1,756 @@
+"""Replaying what an aggregator reads from the store into its view: in parallel, resumably,
+throttled, with its progress kept.
+
+What a view reads is cut into **lanes**, each read and folded on its own, in order:
+
+- a category's partitions of the category index (``viewing#0`` … ``viewing#{P-1}``): a stream
+  lies wholly in one partition (its partition is a hash of its id), so each partition holds
+  whole streams in position order and the lanes can be folded side by side;
+- or, ``merged``, one lane per category, its partitions merged in global order (what to use
+  after ``CategoryPartitions`` has grown: a stream written across the change has messages in
+  two partitions);
+- or, for an aggregator of every message (``Declaration.everything``), the segments of a
+  parallel scan of the table.
+
+Items shared by streams of several lanes (a total, a user's item fed by the viewings of many
+videos) are safe: every view write is conditional on the version it loaded, and a batch
+that meets a conflict is folded again (``BoundAggregator`` loads the items anew; a message
+already applied is skipped by its position).
+
+The **cursor** (``ReplayCursor``) says how far each lane has been applied; it is saved after
+every batch, on the condition that no other runner has claimed the rebuild since. Folding is
+idempotent — each view item keeps the last position of each stream it applied — so a batch
+applied again after a crash changes nothing, and a replay resumes from its cursor.
+
+The replay covers what was written before ``until`` (the moment the live consumer was
+paused, or a later one): each lane goes on until the store's settle window has passed it,
+so that a writer whose clock is a little behind is not missed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from . import aws
+from . import global_position as gp
+from .aggregator import Aggregator, BoundAggregator
+from .aws import error_code
+from .errors import InvalidArgumentError, MessageStoreUnavailableError
+from .message import StoredMessage
+from .skips import SkipRecorder
+from .store import MessageStore
+from .view_item import ViewConflictError
+
+#: A lane's states in the cursor; the rebuild's own.
+RUNNING, INTERRUPTED, FINISHED = "running", "interrupted", "finished"
+#: What a fresh rebuild does first, then second.
+CLEARING, REPLAYING = "clearing", "replaying"
+#: A batch whose view writes keep conflicting with another lane's is folded again this often.
+CONFLICT_ATTEMPTS = 10
+#: Lanes read side by side at most (threads).
+MAX_WORKERS = 64
+
+
+class ReplayError(Exception):
+    """A replay cannot start or go on (the reason in the message)."""
+
+
+class ReplaySupersededError(ReplayError):
+    """Another runner claimed the rebuild since this one did: this one stops, changing nothing."""
+
+
+# -- the cursor ------------------------------------------------------------------------------
+
+
+@dataclass
+class Lane:
+    """One part of a replay, read and folded in order: a partition, a category or a segment."""
+
+    name: str
+    category: str | None = None
+    #: the category index's partition (``None``: every partition of the category, merged)
+    partition: int | None = None
+    #: the scan's segment, of ``segments`` (an aggregator of every message)
+    segment: int | None = None
+    segments: int | None = None
+    #: the last global position applied (partitions, categories)
+    after: str | None = None
+    #: the key the scan goes on after, ``[stream name, position]`` (segments)
+    start: list[Any] | None = None
+    replayed: int = 0
+    done: bool = False
+    #: the first global position replayed (for the progress estimate by time)
+    first: str | None = None
+
+    @property
+    def is_segment(self) -> bool:
+        """Whether the lane is a segment of a scan (else a category's partition or all)."""
+        return self.segment is not None
+
+
+def partition_lanes(categories: tuple[str, ...], partitions: int) -> dict[str, Lane]:
+    """One lane per partition of each category's index: ``viewing#0`` … ``viewing#{P-1}``."""
+    return {
+        f"{category}#{n}": Lane(f"{category}#{n}", category=category, partition=n)
+        for category in categories
+        for n in range(partitions)
+    }
+
+
+def category_lanes(categories: tuple[str, ...]) -> dict[str, Lane]:
+    """One lane per category, its partitions merged in global order."""
+    return {category: Lane(category, category=category) for category in categories}
+
+
+def segment_lanes(segments: int) -> dict[str, Lane]:
+    """One lane per segment of a parallel scan of the table."""
+    return {
+        f"segment {n}/{segments}": Lane(f"segment {n}/{segments}", segment=n, segments=segments)
+        for n in range(segments)
+    }
+
+
+@dataclass
+class ReplayCursor:
+    """Where a view's rebuild stands: its lanes, what it covers, who runs it, its counts."""
+
+    view: str
+    lanes: dict[str, Lane]
+    #: epoch seconds: the replay covers what was written before this moment
+    until: float
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    status: str = RUNNING
+    #: ``clearing`` (the view is being emptied) or ``replaying``
+    phase: str = CLEARING
+    #: each runner (a command, a function's invocation) claims the next number
+    invocation: int = 1
+    started_at: float = 0.0
+    updated_at: float = 0.0
+    #: when this invocation began, and what it replayed (its rate)
+    run_started_at: float = 0.0
+    run_replayed: int = 0
+    deleted: int = 0
+    #: an estimate of the messages to replay, and where it comes from (``None``: no estimate)
+    estimate: int | None = None
+    estimate_source: str | None = None
+    error: str | None = None
+    #: how it runs (a continuation runs as its first invocation did)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def replayed(self) -> int:
+        """Messages replayed in all (every lane, every invocation)."""
+        return sum(lane.replayed for lane in self.lanes.values())
+
+    @property
+    def finished(self) -> bool:
+        """Whether every lane is done."""
+        return all(lane.done for lane in self.lanes.values())
+
+    def replayed_by_category(self) -> dict[str, int]:
+        """Messages replayed per category (``*`` for every category, scanned)."""
+        counts: dict[str, int] = {}
+        for lane in self.lanes.values():
+            key = lane.category or "*"
+            counts[key] = counts.get(key, 0) + lane.replayed
+        return counts
+
+    def to_json(self) -> str:
+        """The cursor as JSON (what is stored)."""
+        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ReplayCursor:
+        """A cursor from its stored JSON."""
+        values = json.loads(text)
+        values["lanes"] = {name: Lane(**lane) for name, lane in values["lanes"].items()}
+        return cls(**values)
+
+    def copy(self) -> ReplayCursor:
+        """A deep copy (what a save writes, taken under the replay's lock)."""
+        return ReplayCursor.from_json(self.to_json())
+
+
+# -- where cursors are kept ------------------------------------------------------------------
+
+
+class CursorStore(Protocol):
+    """Where rebuild cursors are kept, one per view."""
+
+    def load(self, view: str) -> ReplayCursor | None:
+        """The view's cursor (strongly consistent), or ``None``."""
+        ...
+
+    def start(self, cursor: ReplayCursor) -> None:
+        """Keep a fresh cursor, replacing any other (a fresh rebuild)."""
+        ...
+
+    def claim(self, cursor: ReplayCursor, *, retry_of_interrupted: bool = False) -> bool:
+        """Claim invocation ``cursor.invocation`` of run ``cursor.run_id`` (the stored one
+        must be the one before it, or, with ``retry_of_interrupted``, this very one left
+        interrupted) and save the cursor; False when the stored cursor says otherwise."""
+        ...
+
+    def save(self, cursor: ReplayCursor) -> None:
+        """Save the cursor, unless another runner claimed the rebuild since
+        (``ReplaySupersededError``)."""
+        ...
+
+
+class InMemoryCursors:
+    """Cursors in this process only (a rebuild that need not survive it; tests)."""
+
+    def __init__(self) -> None:
+        self._cursors: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def load(self, view: str) -> ReplayCursor | None:
+        """The view's cursor, or ``None``."""
+        with self._lock:
+            text = self._cursors.get(view)
+        return ReplayCursor.from_json(text) if text is not None else None
+
+    def start(self, cursor: ReplayCursor) -> None:
+        """Keep a fresh cursor."""
+        with self._lock:
+            self._cursors[cursor.view] = cursor.to_json()
+
+    def claim(self, cursor: ReplayCursor, *, retry_of_interrupted: bool = False) -> bool:
+        """Claim the cursor's invocation (see ``CursorStore.claim``)."""
+        with self._lock:
+            text = self._cursors.get(cursor.view)
+            stored = ReplayCursor.from_json(text) if text is not None else None
+            if not _claimable(stored, cursor, retry_of_interrupted):
+                return False
+            self._cursors[cursor.view] = cursor.to_json()
+            return True
+
+    def save(self, cursor: ReplayCursor) -> None:
+        """Save the cursor unless superseded."""
+        with self._lock:
+            text = self._cursors.get(cursor.view)
+            stored = ReplayCursor.from_json(text) if text is not None else None
+            if stored is None or (stored.run_id, stored.invocation) != (
+                cursor.run_id,
+                cursor.invocation,
+            ):
+                raise ReplaySupersededError(f"the rebuild of {cursor.view} was claimed by another")
+            self._cursors[cursor.view] = cursor.to_json()
+
+
+def _claimable(
+    stored: ReplayCursor | None, cursor: ReplayCursor, retry_of_interrupted: bool
+) -> bool:
+    if stored is None or stored.run_id != cursor.run_id:
+        return False
+    if stored.invocation == cursor.invocation - 1:
+        return True
+    return (
+        retry_of_interrupted
+        and stored.invocation == cursor.invocation
+        and stored.status == INTERRUPTED
+    )
+
+
+#: The cursor items' key prefix in the consumer-progress table (consumers' items are named
+#: by the consumer alone, so these never meet them).
+CURSOR_PREFIX = "rebuild:"
+
+
+class RebuildCursorTable:
+    """Rebuild cursors as items of the consumer-progress table, keyed ``rebuild:{view}``.
+
+    The item holds the cursor as JSON and, beside it, what a condition or an operator's
+    glance needs: ``runId``, ``invocation``, ``status``, ``updatedAt``.
+    """
+
+    def __init__(self, table_name: str, *, client: Any | None = None) -> None:
+        if not isinstance(table_name, str) or not table_name:
+            raise InvalidArgumentError("table_name must be a non-empty string")
+        self.table_name = table_name
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        """The DynamoDB client (created at first use, through the shared factory)."""
+        if self._client is None:
+            self._client = aws.client("dynamodb")
+        return self._client
+
+    def load(self, view: str) -> ReplayCursor | None:
+        """The view's cursor (strongly consistent), or ``None``."""
+        try:
+            item = self.client.get_item(
+                TableName=self.table_name,
+                Key={"consumer": {"S": CURSOR_PREFIX + view}},
+                ConsistentRead=True,
+            ).get("Item")
+        except Exception as exc:
+            raise _unavailable(self.table_name, exc) from exc
+        return ReplayCursor.from_json(item["cursor"]["S"]) if item else None
+
+    def start(self, cursor: ReplayCursor) -> None:
+        """Keep a fresh cursor (replacing the view's previous one)."""
+        self._put(cursor, None)
+
+    def claim(self, cursor: ReplayCursor, *, retry_of_interrupted: bool = False) -> bool:
+        """Claim the cursor's invocation (see ``CursorStore.claim``)."""
+        condition = "runId = :run AND invocation = :previous"
+        values = {
+            ":run": {"S": cursor.run_id},
+            ":previous": {"N": str(cursor.invocation - 1)},
+        }
+        if retry_of_interrupted:
+            condition = (
+                "runId = :run AND (invocation = :previous OR "
+                "(invocation = :this AND #status = :interrupted))"
+            )
+            values.update(
+                {":this": {"N": str(cursor.invocation)}, ":interrupted": {"S": INTERRUPTED}}
+            )
+        try:
+            self._put(cursor, (condition, values))
+        except ReplaySupersededError:
+            return False
+        return True
+
+    def save(self, cursor: ReplayCursor) -> None:
+        """Save the cursor unless another runner claimed the rebuild since."""
+        condition = "runId = :run AND invocation = :this"
+        values = {":run": {"S": cursor.run_id}, ":this": {"N": str(cursor.invocation)}}
+        self._put(cursor, (condition, values))
+
+    def _put(self, cursor: ReplayCursor, condition: tuple[str, dict[str, Any]] | None) -> None:
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Item": {
+                "consumer": {"S": CURSOR_PREFIX + cursor.view},
+                "runId": {"S": cursor.run_id},
+                "invocation": {"N": str(cursor.invocation)},
+                "status": {"S": cursor.status},
+                "updatedAt": {"S": _iso(cursor.updated_at)},
+                "cursor": {"S": cursor.to_json()},
+            },
+        }
+        if condition is not None:
+            expression, values = condition
+            request["ConditionExpression"] = expression
+            request["ExpressionAttributeValues"] = values
+            if "#status" in expression:
+                request["ExpressionAttributeNames"] = {"#status": "status"}
+        try:
+            self.client.put_item(**request)
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise ReplaySupersededError(
+                    f"the rebuild of {cursor.view} was claimed by another runner"
+                ) from exc
+            raise _unavailable(self.table_name, exc) from exc
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="milliseconds")
+
+
+def _unavailable(table: str, exc: Exception) -> MessageStoreUnavailableError:
+    return MessageStoreUnavailableError(f"{table}: {error_code(exc) or exc}")
+
+
+# -- throttling ------------------------------------------------------------------------------
+
+
+class Throttle:
+    """At most ``rate`` messages a second, shared by every lane (thread-safe).
+
+    Each batch books its messages on one timeline: a batch may start once the batches before
+    it have used their share of time, so over any stretch the rate holds, with a burst of at
+    most one batch. The wait happens outside the lock.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0:
+            raise InvalidArgumentError(f"rate must be a number of messages > 0, not {rate!r}")
+        self.rate = float(rate)
+        self.clock = clock
+        self.sleep = sleep
+        self._lock = threading.Lock()
+        self._free_at: float | None = None
+
+    def acquire(self, messages: int) -> float:
+        """Wait until ``messages`` more may be applied; the seconds waited."""
+        with self._lock:
+            now = self.clock()
+            start = now if self._free_at is None else max(now, self._free_at)
+            self._free_at = start + messages / self.rate
+        wait_for = start - now
+        if wait_for > 0:
+            self.sleep(wait_for)
+        return wait_for
+
+
+# -- progress --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a rebuild has done, for a progress bar, a log line or ``--status``."""
+
+    view: str
+    status: str
+    phase: str
+    replayed: int
+    lanes: int
+    lanes_done: int
+    #: messages a second in the current invocation
+    rate: float
+    #: the part done (0…1), and what it is measured against (``None``: unknown yet)
+    fraction: float | None
+    basis: str | None
+    #: seconds left at the current rate (``None``: unknown)
+    eta: float | None
+    estimate: int | None
+    per_lane: dict[str, int]
+    invocation: int
+    updated_at: float
+    error: str | None
+
+
+def progress_of(cursor: ReplayCursor, now: float) -> Progress:
+    """The cursor's progress: counts, rate, the part done and the time left when known.
+
+    The part done is the count replayed against an estimate of the total when there is one
+    (``cursor.estimate``); else, for the index's lanes, the time each lane's cursor has
+    covered of the stretch from its first message to ``until`` (global positions are
+    times), weighted by what each lane has replayed; else unknown.
+    """
+    replayed = cursor.replayed
+    lanes = list(cursor.lanes.values())
+    elapsed = max(now - cursor.run_started_at, 1e-6)
+    rate = cursor.run_replayed / elapsed if cursor.run_started_at else 0.0
+    fraction: float | None = None
+    basis: str | None = None
+    if cursor.finished and cursor.phase == REPLAYING:
+        fraction, basis = 1.0, "done"
+    elif cursor.estimate:
+        fraction, basis = min(replayed / cursor.estimate, 0.99), cursor.estimate_source
+    else:
+        fraction = _fraction_by_time(lanes, cursor.until)
+        basis = "time" if fraction is not None else None
+    eta = None
+    if fraction is not None and 0 < fraction < 1 and rate > 0:
+        eta = (replayed / fraction - replayed) / rate
+    return Progress(
+        view=cursor.view,
+        status=cursor.status,
+        phase=cursor.phase,
+        replayed=replayed,
+        lanes=len(lanes),
+        lanes_done=sum(lane.done for lane in lanes),
+        rate=rate,
+        fraction=fraction,
+        basis=basis,
+        eta=eta,
+        estimate=cursor.estimate,
+        per_lane={lane.name: lane.replayed for lane in lanes},
+        invocation=cursor.invocation,
+        updated_at=cursor.updated_at,
+        error=cursor.error,
+    )
+
+
+def _fraction_by_time(lanes: list[Lane], until: float) -> float | None:
+    expected = 0.0
+    for lane in lanes:
+        if lane.done:
+            expected += lane.replayed
+            continue
+        if lane.is_segment or lane.first is None or lane.after is None:
+            return None
+        first = gp.time_of(lane.first).timestamp()
+        covered = gp.time_of(lane.after).timestamp() - first
+        span = until - first
+        if span <= 0 or covered <= 0:
+            return None
+        expected += lane.replayed / min(covered / span, 1.0)
+    if expected <= 0:
+        return None
+    return min(sum(lane.replayed for lane in lanes) / expected, 0.99)
+
+
+# -- the replay ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    """How a replay runs: lanes side by side, messages per batch, a rate cap."""
+
+    #: lanes read side by side (threads); ``None``: every lane at once, up to ``MAX_WORKERS``
+    workers: int | None = None
+    #: messages per read at most (``None``: a whole page of the index, up to 1 MB)
+    batch: int | None = None
+    #: messages a second at most, over every lane (``None``: as fast as it goes)
+    rate: float | None = None
+    #: one lane per category (partitions merged) instead of one per partition
+    merged: bool = False
+    #: segments of the table's scan (an aggregator of every message)
+    segments: int = 4
+
+    def __post_init__(self) -> None:
+        for name in ("workers", "batch"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise InvalidArgumentError(f"{name} must be an int, not {value!r}")
+            if value is not None and not 1 <= value <= (
+                MAX_WORKERS if name == "workers" else 10_000
+            ):
+                raise InvalidArgumentError(f"{name} {value} is out of range")
+        if self.rate is not None and (
+            isinstance(self.rate, bool) or not isinstance(self.rate, int | float) or self.rate <= 0
+        ):
+            raise InvalidArgumentError(f"rate must be > 0 messages a second, not {self.rate!r}")
+        if not 1 <= self.segments <= MAX_WORKERS:
+            raise InvalidArgumentError(f"segments {self.segments} is out of range")
+
+    @property
+    def read_limit(self) -> int | None:
+        """Messages per read: ``batch``, and with a rate cap at most a second's worth (a
+        throttled batch then never waits long, and an invocation's deadline is kept)."""
+        limit = self.batch
+        if self.rate is not None:
+            second = max(int(self.rate), 1)
+            limit = second if limit is None else min(limit, second)
+        return limit
+
+    def to_json(self) -> dict[str, Any]:
+        """As the cursor keeps them."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, values: dict[str, Any]) -> ReplayOptions:
+        """From the cursor's copy."""
+        return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
+
+
+def lanes_for(
+    aggregator: Aggregator[Any], store: MessageStore, options: ReplayOptions
+) -> dict[str, Lane]:
+    """The lanes of a replay of everything ``aggregator`` reads."""
+    declaration = aggregator.declaration
+    if declaration.reads_everything:
+        return segment_lanes(options.segments)
+    if options.merged:
+        return category_lanes(declaration.categories)
+    return partition_lanes(declaration.categories, store.category_partitions)
+
+
+class Replay:
+    """Folds an aggregator's messages from the store into its view, lane by lane in parallel.
+
+    ``run(cursor)`` goes on until every lane is done, ``stop()`` says to stop (a deadline;
+    each lane finishes its batch first), or a lane fails (the others stop after their batch,
+    then the error is raised). After every batch the lane's place is saved in the cursor.
+    """
+
+    def __init__(
+        self,
+        aggregator: Aggregator[Any],
+        store: MessageStore,
+        views: Any,
+        cursors: CursorStore,
+        *,
+        options: ReplayOptions | None = None,
+        skips: SkipRecorder | None = None,
+        logger: Any = None,
+        throttle: Throttle | None = None,
+        on_batch: Callable[[ReplayCursor], None] | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.aggregator = aggregator
+        self.store = store
+        self.views = views
+        self.cursors = cursors
+        self.options = options or ReplayOptions()
+        self.skips = skips
+        self.log = logger or logging.getLogger("rebuild")
+        if throttle is None and self.options.rate is not None:
+            throttle = Throttle(self.options.rate)
+        self.throttle = throttle
+        self.on_batch = on_batch
+        self.clock = clock
+        self.sleep = sleep
+        self._lock = threading.Lock()
+        self._halt = threading.Event()
+
+    def run(self, cursor: ReplayCursor, stop: Callable[[], bool] = lambda: False) -> bool:
+        """Replay the cursor's lanes that are not done; True when every lane is done."""
+        pending = [lane for lane in cursor.lanes.values() if not lane.done]
+        if not pending:
+            return True
+        self._halt.clear()
+        workers = min(self.options.workers or MAX_WORKERS, len(pending))
+        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rebuild")
+        futures: list[Future[None]] = []
+        try:
+            for lane in pending:
+                futures.append(executor.submit(self._lane, cursor, lane, stop))
+            finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            if any(f.exception() is not None for f in finished):
+                self._halt.set()
+            wait(futures)
+        except BaseException:  # Ctrl-C while waiting: each lane stops after its batch
+            self._halt.set()
+            wait(futures)
+            raise
+        finally:
+            executor.shutdown(wait=True)
+        for future in futures:
+            error = future.exception()
+            if error is not None:
+                raise error
+        return cursor.finished
+
+    # -- one lane ----------------------------------------------------------------------------
+
+    def _lane(self, cursor: ReplayCursor, lane: Lane, stop: Callable[[], bool]) -> None:
+        bound = self.aggregator.bind(
+            views=self.views, store=self.store, logger=self.log, skips=self.skips, attempts=3
+        )
+        limit = self.options.read_limit
+        while not lane.done:
+            if self._halt.is_set() or stop():
+                return
+            if lane.is_segment:
+                messages, complete, place = self._read_segment(lane, limit)
+                done = complete
+            else:
+                settled = self.clock() - self.store.settle_window >= cursor.until
+                messages, complete, place = self._read_category(lane, cursor.until, limit)
+                done = complete and settled
+            if messages:
+                if self.throttle is not None:
+                    self.throttle.acquire(len(messages))
+                self._fold(bound, messages)
+            if messages or done:
+                self._advance(cursor, lane, messages, place, done)
+            elif complete:  # caught up: wait for the settle window to pass ``until``
+                wait_for = cursor.until + self.store.settle_window - self.clock()
+                if wait_for > 0:
+                    self.sleep(min(wait_for, 1.0))
+
+    def _read_category(
+        self, lane: Lane, until: float, limit: int | None
+    ) -> tuple[list[StoredMessage], bool, Any]:
+        before = gp.floor(datetime.fromtimestamp(until, tz=UTC))
+        assert lane.category is not None
+        if lane.partition is not None:
+            page = self.store.read_category_page(
+                lane.category,
+                lane.partition,
+                lane.after,
+                before_global_position=before,
+                limit=limit,
+            )
+            messages, complete = page.messages, page.complete
+        else:
+            want = limit or 1000
+            messages = [
+                m
+                for m in self.store.read_category(lane.category, lane.after, max_messages=want)
+                if m.global_position <= before
+            ]
+            complete = len(messages) < want
+        place = messages[-1].global_position if messages else lane.after
+        return messages, complete, place
+
+    def _read_segment(self, lane: Lane, limit: int | None) -> tuple[list[StoredMessage], bool, Any]:
+        assert lane.segment is not None
+        assert lane.segments is not None
+        start = (lane.start[0], int(lane.start[1])) if lane.start else None
+        page = self.store.scan_page(lane.segment, lane.segments, start, limit=limit)
+        place = list(page.next_start) if page.next_start is not None else lane.start
+        return page.messages, page.next_start is None, place
+
+    def _fold(self, bound: BoundAggregator[Any], messages: list[StoredMessage]) -> None:
+        """Apply a batch; a conflict with another lane's writes folds it again (idempotent)."""
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                bound.apply(messages)
+            except ViewConflictError:
+                if attempt == CONFLICT_ATTEMPTS:
+                    raise
+                self.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311 - jitter
+            else:
+                return
+
+    def _advance(
+        self,
+        cursor: ReplayCursor,
+        lane: Lane,
+        messages: list[StoredMessage],
+        place: Any,
+        done: bool,
+    ) -> None:
+        with self._lock:
+            if lane.is_segment:
+                lane.start = place
+            else:
+                lane.after = place
+            if messages and lane.first is None:
+                lane.first = messages[0].global_position
+            lane.replayed += len(messages)
+            lane.done = done
+            cursor.run_replayed += len(messages)
+            cursor.updated_at = self.clock()
+            self.cursors.save(cursor)
+            snapshot = cursor.copy() if self.on_batch is not None else None
+        if snapshot is not None and self.on_batch is not None:
+            self.on_batch(snapshot)
+
+
+def fresh_cursor(
+    view: str,
+    lanes: dict[str, Lane],
+    *,
+    until: float,
+    options: ReplayOptions,
+    now: float,
+) -> ReplayCursor:
+    """A new rebuild's cursor: nothing replayed, the view still to clear."""
+    return ReplayCursor(
+        view=view,
+        lanes=lanes,
+        until=until,
+        started_at=now,
+        updated_at=now,
+        run_started_at=now,
+        options=options.to_json(),
+    )
+
+
+def extended(cursor: ReplayCursor, until: float) -> ReplayCursor:
+    """The cursor covering what was written before ``until`` too: its category lanes that
+    had reached the old ``until`` go on from where they stopped."""
+    if until <= cursor.until:
+        return cursor
+    lanes = {
+        name: lane if lane.is_segment else replace(lane, done=False)
+        for name, lane in cursor.lanes.items()
+    }
+    return replace(cursor, lanes=lanes, until=until)
