@@ -184,7 +184,7 @@ def test_a_view_rebuilt_while_viewings_arrive_counts_each_once(site_in_each_topo
             site.physical_name("MessageStoreTable"), client=site.client("dynamodb"), settle_window=0
         ),
         HomePageViews(site.physical_name("HomePageViewTable"), client=site.client("dynamodb")),
-        pause=switch.paused,
+        pause=switch,
     )
     traffic.join()
     site.wait_idle(timeout=60)

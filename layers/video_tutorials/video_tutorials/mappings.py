@@ -80,6 +80,23 @@ class MappingSwitch:
                 self.sleep(0.05)
         return uuids
 
+    def pause(self, drain_seconds: float = 0.0) -> bool:
+        """Disable every mapping (and wait ``drain_seconds`` for an invocation already running,
+        when one was enabled); True when one was. Not undone by anything: ``resume`` it.
+
+        What a rebuild uses: it stays paused when the rebuild is interrupted, until the
+        rebuild is resumed and finished."""
+        states = {m["UUID"]: m.get("State") for m in self.mappings()}
+        running = any(state != "Disabled" for state in states.values())
+        self.set_enabled(False)
+        if running and drain_seconds > 0:
+            self.sleep(drain_seconds)
+        return running
+
+    def resume(self) -> None:
+        """Enable every mapping again (they take up where they stopped)."""
+        self.set_enabled(True)
+
     @contextmanager
     def paused(self, drain_seconds: float = 0.0) -> Iterator[None]:
         """The function's mappings disabled inside the block (and ``drain_seconds`` more for

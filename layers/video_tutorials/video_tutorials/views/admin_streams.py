@@ -164,6 +164,18 @@ class AdminStreamsViews(DynamoViewRepository[StreamSummary]):
 
         return query_page(self, _from_attributes, request, "streamName", start, after, limit)
 
+    def messages_in(self, category: str) -> int:
+        """The messages of a category's streams, as this view counts them (each stream's
+        last position + 1): a rebuild's estimate of what it will replay. One query of the
+        category index, page by page, one small item per stream."""
+        request = {
+            "IndexName": CATEGORY_INDEX,
+            "KeyConditionExpression": "category = :category",
+            "ExpressionAttributeValues": {":category": {"S": category}},
+            "ProjectionExpression": "messages",
+        }
+        return sum(int(values.get("messages", 0)) for values in self.query(**request))
+
     def categories(self) -> list[CategorySummary]:
         """Every category with its number of streams (its count items summed)."""
         counts: dict[str, int] = {}
