@@ -6,6 +6,7 @@ sets the variables; the devserver sets the same ones locally.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from pydantic import Field, SecretStr
@@ -132,3 +133,23 @@ class AdminStreamsAggregatorSettings(ConsumerSettings):
 
 class RelaySettings(ConsumerSettings):
     message_topic_arn: str = Field(min_length=1)
+
+
+class RebuildSettings(FunctionSettings):
+    """The rebuild function: every view's tables and every aggregator's function, by
+    logical id (``STACK_RESOURCES``, JSON), and where cursors and skipped messages go."""
+
+    skipped_messages_table: str = Field(min_length=1)
+    consumer_progress_table: str = Field(min_length=1)
+    stack_resources: str = Field(min_length=2)
+
+    @property
+    def resources(self) -> dict[str, str]:
+        """``{logical id: physical id}`` of what the function rebuilds and pauses."""
+        resources = json.loads(self.stack_resources)
+        return {
+            **resources,
+            "MessageStoreTable": self.message_store_table,
+            "SkippedMessagesTable": self.skipped_messages_table,
+            "ConsumerProgressTable": self.consumer_progress_table,
+        }
