@@ -4,8 +4,10 @@ import pytest
 
 from message_store import (
     InvalidStreamNameError,
+    cardinal_id,
     category,
     command_stream_name,
+    compound_id,
     id,  # noqa: A004
     is_category,
     stream_name,
@@ -45,3 +47,49 @@ def test_valid_categories(name):
 def test_a_stream_name_is_not_a_category():
     with pytest.raises(InvalidStreamNameError):
         validate_category("identity-1")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("viewing-1f0a-2b+7", "1f0a-2b"),
+        ("viewing-1f0a-2b", "1f0a-2b"),
+        ("viewing-1f0a+7+x", "1f0a"),
+        ("identity:command-abc", "abc"),
+        ("viewing", None),
+    ],
+)
+def test_the_cardinal_id_is_the_id_up_to_its_first_plus(name, expected):
+    assert cardinal_id(name) == expected
+
+
+def test_a_compound_id_is_a_valid_stream_id_whose_cardinal_id_is_its_first_part():
+    name = stream_name("viewing", compound_id("6f0b2c1e-8d4a", 127))
+    assert (name, id(name), cardinal_id(name), category(name)) == (
+        "viewing-6f0b2c1e-8d4a+127",
+        "6f0b2c1e-8d4a+127",
+        "6f0b2c1e-8d4a",
+        "viewing",
+    )
+
+
+def test_positions_of_an_items_own_shards_are_kept_as_a_list_and_read_back():
+    from message_store.views import decode_positions, encode_positions
+
+    key = "6f0b2c1e-8d4a"
+    positions = {
+        f"viewing-{key}+3": 9,
+        f"viewing-{key}+0": 2,
+        f"viewing-{key}": 4,  # unsharded: by name
+        f"videoPublishing-{key}": 1,
+        "viewing-other+3": 5,  # another entity's shard: by name
+        f"viewing-{key}+03": 6,  # not a shard number: by name
+        f"viewing-{key}+1+2": 7,
+    }
+
+    stored = encode_positions(key, positions)
+
+    assert stored["viewing+"] == [2, -1, -1, 9]
+    assert f"viewing-{key}+3" not in stored
+    assert stored["viewing-other+3"] == 5
+    assert decode_positions(key, stored) == positions

@@ -23,8 +23,10 @@ from .projection import Projection
 from .settings import MAX_MESSAGE_BYTES, MessageStoreSettings
 from .store import MessageStore
 from .stream_name import (
+    cardinal_id,
     category,
     command_stream_name,
+    compound_id,
     id,  # noqa: A004 - the helper message-db and the book name
     is_category,
     stream_name,
@@ -50,8 +52,10 @@ __all__ = [
     "StoredMessage",
     "VersionConflictError",
     "WriteContentionError",
+    "cardinal_id",
     "category",
     "command_stream_name",
+    "compound_id",
     "id",
     "is_category",
     "stream_name",

@@ -1,8 +1,10 @@
 """The aggregator runtime: batches folded into view items, exactly once per message.
 
 Each view item keeps, for every source stream it was built from, the last position it
-applied. Messages are folded in the batch's order: a message at or below that position is
-a duplicate and is skipped; a message beyond it + 1 reveals a gap, which is filled by reading
+applied (an item keyed by a cardinal id folds every compound stream of its entity,
+``viewing-{videoId}+{shard}``, one position each: their number is bounded by the shards).
+Messages are folded in the batch's order: a message at or below that position is a
+duplicate and is skipped; a message beyond it + 1 reveals a gap, which is filled by reading
 the stream from the store (the store is the truth, records only notify). Each touched item
 is then written once, on the condition that nobody wrote it since it was loaded.
 
@@ -28,8 +30,8 @@ from .message import StoredMessage
 from .progress import ProgressRecorder
 from .projection import Projection
 from .skips import SkipRecorder
+from .stream_name import cardinal_id
 from .stream_name import category as category_of
-from .stream_name import id as id_of
 from .view_item import ViewConflictError, ViewItem, ViewRepository
 
 S = TypeVar("S")
@@ -45,9 +47,10 @@ class StreamReader(Protocol):
     ) -> list[StoredMessage]: ...
 
 
-def item_key_by_stream_id(message: StoredMessage) -> str | None:
-    """The default view-item key: the source stream's id (``viewing-{videoId}`` → videoId)."""
-    return id_of(message.stream_name)
+def item_key_by_cardinal_id(message: StoredMessage) -> str | None:
+    """The default view-item key: the source stream's cardinal id (``viewing-{videoId}+{shard}``
+    and ``viewing-{videoId}`` → videoId): the entity's streams fold into one item."""
+    return cardinal_id(message.stream_name)
 
 
 class Aggregator(Generic[S]):
@@ -62,7 +65,7 @@ class Aggregator(Generic[S]):
         name: str,
         projection: Projection[S],
         *,
-        key_of: Callable[[StoredMessage], str | None] = item_key_by_stream_id,
+        key_of: Callable[[StoredMessage], str | None] = item_key_by_cardinal_id,
         views: Callable[..., ViewRepository[S]] | None = None,
     ) -> None:
         self.name = name
@@ -223,9 +226,10 @@ class BoundAggregator(ConsumerRuntime, Generic[S]):
         if message.position <= last:
             return item  # a redelivery: already applied
         state = item.state
-        # A gap is read from the store only for the stream's own item (keyed by its id): an
-        # item keyed otherwise (a trace, the user in a viewing) holds some of its messages.
-        if message.position > last + 1 and item.key == id_of(stream):
+        # A gap is read from the store only for the stream's own item (keyed by its cardinal
+        # id: every stream of the entity, compound or not, is folded whole into it); an item
+        # keyed otherwise (a trace, the user in a viewing) holds some of its messages.
+        if message.position > last + 1 and item.key == cardinal_id(stream):
             for missing in self._gap(stream, last, message.position):
                 state = self._apply(state, missing)
         self.log.message_context(message)

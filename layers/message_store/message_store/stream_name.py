@@ -1,7 +1,10 @@
 """Stream names: ``category-id`` for entity streams, ``category:command-id`` for commands.
 
 The category is everything before the first ``-``; the id is everything after it (ids may
-contain ``-``, as UUIDs do). A name without ``-`` is a category.
+contain ``-``, as UUIDs do). A name without ``-`` is a category. An id may be compound, as
+message-db has them: ``viewing-{videoId}+{shard}`` is one of several streams of the same
+entity; its *cardinal id* is the part before the first ``+`` (the video's id), the id of the
+entity the streams share.
 """
 
 from __future__ import annotations
@@ -55,6 +58,21 @@ def id(stream_name: str) -> str | None:  # noqa: A001 - the name message-db and 
     """The id of a stream name: ``"identity-1f0a-…"`` → ``"1f0a-…"``; ``None`` for a category."""
     parts = stream_name.split("-", 1)
     return parts[1] if len(parts) == 2 else None
+
+
+def cardinal_id(stream_name: str) -> str | None:
+    """The cardinal id of a stream name: its id up to the first ``+``.
+
+    ``"viewing-1f0a-…+7"`` → ``"1f0a-…"``; an id that is not compound is its own cardinal id
+    (``"viewing-1f0a-…"`` → ``"1f0a-…"``); ``None`` for a category.
+    """
+    stream_id = id(stream_name)
+    return stream_id.split("+", 1)[0] if stream_id is not None else None
+
+
+def compound_id(cardinal: str, *parts: str | int) -> str:
+    """A compound id: ``compound_id(videoId, 7)`` → ``"{videoId}+7"``."""
+    return "+".join([cardinal, *(str(part) for part in parts)])
 
 
 def is_category(name: str) -> bool:

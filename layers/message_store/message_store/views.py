@@ -14,6 +14,8 @@ from . import aws
 from .aws import error_code
 from .codec import decode_value, encode_value
 from .errors import MessageStoreUnavailableError
+from .stream_name import cardinal_id, category
+from .stream_name import id as id_of
 from .view_item import ViewConflictError, ViewItem
 
 S = TypeVar("S")
@@ -21,6 +23,8 @@ S = TypeVar("S")
 POSITIONS = "positions"
 VERSION = "version"
 _BATCH_GET_LIMIT = 100
+#: The highest shard number whose position is kept in a shard list (see ``encode_positions``).
+MAX_SHARD = 1023
 
 
 class ViewUnavailableError(MessageStoreUnavailableError):
@@ -35,6 +39,54 @@ def encode_attributes(values: Mapping[str, Any]) -> dict[str, Any]:
 def decode_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
     """A DynamoDB item as plain values."""
     return {name: decode_value(value) for name, value in item.items()}
+
+
+def _shard_of(stream_name: str, key: str) -> tuple[str, int] | None:
+    """``(category, shard)`` when ``stream_name`` is ``{category}-{key}+{shard}``."""
+    stream_id = id_of(stream_name)
+    if stream_id is None or cardinal_id(stream_name) != key:
+        return None
+    rest = stream_id[len(key) + 1 :]
+    if not rest.isdigit() or int(rest) > MAX_SHARD or str(int(rest)) != rest:
+        return None
+    return category(stream_name), int(rest)
+
+
+def encode_positions(key: str, positions: Mapping[str, int]) -> dict[str, Any]:
+    """The ``positions`` attribute of item ``key``: small whatever its number of shards.
+
+    The positions of the item's own compound streams (``{category}-{key}+{n}``, ``n`` a
+    shard number) are kept as one list per category, under ``"{category}+"``, the position
+    of shard ``n`` at index ``n`` (-1: none yet) — a viral video's 128 viewing shards take a
+    few hundred bytes, not the 7 KB their names would. Every other stream is kept by name.
+    """
+    stored: dict[str, Any] = {}
+    shards: dict[str, dict[int, int]] = {}
+    for stream_name, position in positions.items():
+        shard = _shard_of(stream_name, key)
+        if shard is None:
+            stored[stream_name] = position
+        else:
+            shards.setdefault(shard[0], {})[shard[1]] = position
+    for category_name, by_shard in shards.items():
+        listed = [-1] * (max(by_shard) + 1)
+        for shard_number, position in by_shard.items():
+            listed[shard_number] = position
+        stored[f"{category_name}+"] = listed
+    return stored
+
+
+def decode_positions(key: str, stored: Mapping[str, Any]) -> dict[str, int]:
+    """The positions of item ``key`` by stream name, from its ``positions`` attribute."""
+    positions: dict[str, int] = {}
+    for name, value in stored.items():
+        if isinstance(value, list) and name.endswith("+"):
+            for shard_number, position in enumerate(value):
+                if int(position) >= 0:
+                    positions[f"{name[:-1]}-{key}+{shard_number}"] = int(position)
+        else:
+            positions[name] = int(value)
+    return positions
 
 
 class DynamoViewRepository(Generic[S]):
@@ -91,7 +143,7 @@ class DynamoViewRepository(Generic[S]):
                     found[key] = ViewItem(
                         key=key,
                         state=self.from_attributes(values),
-                        positions={s: int(p) for s, p in values.get(POSITIONS, {}).items()},
+                        positions=decode_positions(key, values.get(POSITIONS) or {}),
                         version=int(values.get(VERSION, 0)),
                     )
                 request = response.get("UnprocessedKeys") or {}
@@ -113,8 +165,8 @@ class DynamoViewRepository(Generic[S]):
             )
         except Exception as exc:
             raise ViewUnavailableError(f"{self.table_name}: {error_code(exc) or exc}") from exc
-        positions = decode_attributes(response.get("Item") or {}).get(POSITIONS) or {}
-        return int(positions.get(stream_name, -1)) >= position
+        stored = decode_attributes(response.get("Item") or {}).get(POSITIONS) or {}
+        return decode_positions(key, stored).get(stream_name, -1) >= position
 
     def get(self, key: str) -> S | None:
         """The state of item ``key`` (strongly consistent), or ``None`` when there is none."""
@@ -148,7 +200,7 @@ class DynamoViewRepository(Generic[S]):
         attributes = {
             **self.to_attributes(after.state),
             **self.key_of(after.key),
-            POSITIONS: dict(after.positions),
+            POSITIONS: encode_positions(after.key, after.positions),
             VERSION: before.version + 1,
         }
         request: dict[str, Any] = {

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 
+from message_store.views import decode_attributes
 from tests.support.streams import stored_items, stream_event
 from video_tutorials.contracts.video_publishing import VideoNamed, VideoPublished, video_stream
-from video_tutorials.contracts.viewing import VideoViewed, viewing_stream
+from video_tutorials.contracts.viewing import (
+    SHARDS,
+    VideoViewed,
+    unsharded_viewing_stream,
+    viewing_shard,
+    viewing_stream,
+)
+from video_tutorials.views.home_page import PAGE_ID, SUMMARY_ID, TOTAL_SHARDS, VIDEO_PREFIX
 
 
 def record_viewings(store, video_id, count):
@@ -106,7 +115,11 @@ def test_a_viewing_that_breaks_its_contract_never_stops_its_video_again(
     page = home_page_views.home_page()
     assert (page.videos_watched, views_by_video(home_page_views, video)) == (3, {video: 3})
     (skip,) = skips.skipped.values()
-    assert (skip.consumer, skip.stream_name, skip.position) == ("home-page", f"viewing-{video}", 0)
+    assert (skip.consumer, skip.stream_name, skip.position) == (
+        "home-page",
+        viewing_stream(video),
+        0,
+    )
     assert "videoId" in skip.error
 
     # a later viewing, delivered alone, finds the bad one in its gap and still counts
@@ -162,3 +175,141 @@ def test_the_page_lists_published_videos_only_a_page_at_a_time(store, home_page,
     assert all(v.published for p in pages for v in p.videos)
     assert third.next_after is None
     assert [v.views for v in first.videos] == sorted((v.views for v in first.videos), reverse=True)
+
+
+# -- a viral video: compound viewing streams, a sharded total (issue 13) -----------------------
+
+
+def viewers_in_distinct_shards(count):
+    """Viewer ids whose viewings fall in ``count`` different shards."""
+    found: dict[int, str] = {}
+    while len(found) < count:
+        viewer = str(uuid.uuid4())
+        found.setdefault(viewing_shard(viewer), viewer)
+    return list(found.values())
+
+
+def record_viewing_by(store, video_id, viewer):
+    stream = viewing_stream(video_id, viewer)
+    store.write(stream, VideoViewed(video_id=video_id, user_id=viewer).to_message())
+    return stream
+
+
+def test_a_videos_shards_and_its_unsharded_stream_fold_into_its_one_item(
+    store, home_page, home_page_views
+):
+    video = str(uuid.uuid4())
+    viewers = viewers_in_distinct_shards(5)
+    for viewer in [*viewers, viewers[0], viewers[0]]:
+        record_viewing_by(store, video, viewer)
+    # a viewing from before the shards, in viewing-{videoId}: still read, into the same item
+    store.write(unsharded_viewing_stream(video), VideoViewed(video_id=video).to_message())
+    streams = [
+        *sorted({viewing_stream(video, v) for v in viewers}),
+        unsharded_viewing_stream(video),
+    ]
+    everything = [item for stream in streams for item in stored_items(store, stream)]
+
+    # delivered twice, the second time with each shard's last message alone first
+    lasts = [stored_items(store, stream)[-1] for stream in streams]
+    assert home_page.handle_event(stream_event(lasts)) == {"batchItemFailures": []}
+    assert home_page.handle_event(stream_event(everything)) == {"batchItemFailures": []}
+
+    assert views_by_video(home_page_views, video) == {video: 8}
+    assert home_page_views.home_page().videos_watched == 8
+    item = home_page_views.load([video])[video]
+    assert set(item.positions) == set(streams)  # one position per stream, gaps filled
+    assert item.positions[viewing_stream(video, viewers[0])] == 2
+
+
+def test_a_viewing_in_another_videos_shard_is_skipped_not_counted(
+    store, home_page, home_page_views, skips
+):
+    video, other = str(uuid.uuid4()), str(uuid.uuid4())
+    stream = viewing_stream(video, "ada")
+    store.write(stream, VideoViewed(video_id=other).to_message())
+    record_viewing_by(store, video, "ada")
+
+    assert home_page.handle_event(stream_event(stored_items(store, stream))) == {
+        "batchItemFailures": []
+    }
+
+    assert views_by_video(home_page_views, video) == {video: 1}
+    assert home_page_views.get(other) is None
+    (skip,) = skips.skipped.values()
+    assert (skip.stream_name, skip.position) == (stream, 0)
+
+
+def test_the_item_of_a_video_viewed_in_every_shard_stays_small(
+    store, home_page, home_page_views, tables
+):
+    """Its positions are one list per category, not one entry per stream name: a viral
+    video's item is written by every batch, and its size is what each write costs."""
+    video = str(uuid.uuid4())
+    viewers = viewers_in_distinct_shards(SHARDS)
+    items = [
+        item for v in viewers for item in stored_items(store, record_viewing_by(store, video, v))
+    ]
+    assert home_page.handle_event(stream_event(items)) == {"batchItemFailures": []}
+
+    raw = home_page_views.client.get_item(
+        TableName=tables["HomePageViewTable"],
+        Key={"pageId": {"S": PAGE_ID}, "itemId": {"S": f"{VIDEO_PREFIX}{video}"}},
+    )["Item"]
+    assert len(raw["positions"]["M"]["viewing+"]["L"]) == SHARDS
+    # as plain JSON, about what DynamoDB counts: 128 stream names would take ~7 KB
+    assert len(json.dumps(decode_attributes(raw), default=str)) < 1_000
+    item = home_page_views.load([video])[video]
+    assert item.state.views == SHARDS
+    assert len(item.positions) == SHARDS
+    assert home_page_views.has_applied(video, viewing_stream(video, viewers[-1]), 0)
+    assert not home_page_views.has_applied(video, viewing_stream(video, viewers[-1]), 1)
+
+
+def test_the_total_is_kept_in_counters_summed_by_one_query(
+    store, home_page_views, message_store_table
+):
+    from message_store import MessageStore
+    from video_tutorials.aggregators.home_page import home_page_aggregator
+    from video_tutorials.views.home_page import HomePageViews
+
+    shards = iter(range(1_000))
+    views = HomePageViews(
+        home_page_views.table_name,
+        client=home_page_views.client,
+        choose_shard=lambda: next(shards) % TOTAL_SHARDS,
+    )
+    consumer = home_page_aggregator.bind(views=views, store=MessageStore(message_store_table))
+    videos = [str(uuid.uuid4()) for _ in range(3)]
+    for count, video in enumerate(videos, start=1):
+        record_viewings(store, video, count)
+        store.write(
+            video_stream(video),
+            VideoPublished(
+                video_id=video, owner_id="o", source_uri="s3://i/v", transcoded_uri="s3://o/v"
+            ).to_message(),
+        )
+    # one batch a video: each adds to another counter
+    for video in videos:
+        items = stored_items(store, viewing_stream(video)) + stored_items(
+            store, video_stream(video)
+        )
+        assert consumer.handle_event(stream_event(items)) == {"batchItemFailures": []}
+    # the one counter from before the shards is summed too
+    views.client.put_item(
+        TableName=views.table_name,
+        Item={"pageId": {"S": PAGE_ID}, "itemId": {"S": SUMMARY_ID}, "videosWatched": {"N": "10"}},
+    )
+
+    counters = views.client.query(
+        TableName=views.table_name,
+        KeyConditionExpression="pageId = :p AND begins_with(itemId, :s)",
+        ExpressionAttributeValues={":p": {"S": PAGE_ID}, ":s": {"S": f"{SUMMARY_ID}#"}},
+    )["Items"]
+    assert sorted(int(c["videosWatched"]["N"]) for c in counters) == [1, 2, 3]
+    queries = []
+    views.client.meta.events.register("before-call.dynamodb.Query", lambda **kw: queries.append(1))
+    page = views.home_page()
+    assert (page.videos_watched, len(page.videos), len(queries)) == (16, 3, 1)
+    second = views.home_page(after=sorted(videos)[0], page_size=1)
+    assert second.videos_watched == 16

@@ -8,6 +8,7 @@ import pytest
 
 from tests.support.applications import header, page_text
 from tests.support.factories import an_api_request
+from video_tutorials.contracts.viewing import viewing_stream
 
 VIDEO_ID = "6f0b2c1e-8d4a-4b7e-9c3f-2a1d5e6f7a8b"
 
@@ -40,7 +41,12 @@ def test_recording_a_viewing_appends_video_viewed(home_function, store, seed_vid
 
     assert (first["statusCode"], second["statusCode"]) == (303, 303)
     assert header(first, "Location") == "/Prod/"
-    messages = store.read_stream(f"viewing-{VIDEO_ID}")
+    # two visitors, each in their own request's shard of the video
+    messages = [
+        m
+        for response in (first, second)
+        for m in store.read_stream(viewing_stream(VIDEO_ID, header(response, "X-Trace-Id")))
+    ]
     assert [m.type for m in messages] == ["VideoViewed", "VideoViewed"]
     assert [m.metadata.trace_id for m in messages] == [
         header(first, "X-Trace-Id"),

@@ -6,6 +6,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from tests.support.applications import ROOT, header, load_event
+from video_tutorials.contracts.viewing import viewing_stream
 
 SAMPLE_VIDEO = "6f0b2c1e-8d4a-4b7e-9c3f-2a1d5e6f7a8b"  # the video of home/record-viewing.json
 
@@ -79,10 +80,11 @@ def test_the_sample_writes_land_in_their_streams(
         PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("correct horse battery"),
     )
 
-    home_function(load_event("home", "record-viewing"))
+    viewed = home_function(load_event("home", "record-viewing"))
     register_users_function(load_event("register_users", "register"))
     authenticate_function(load_event("authenticate", "log-in"))
 
-    assert [m.type for m in store.read_stream(f"viewing-{SAMPLE_VIDEO}")] == ["VideoViewed"]
+    stream = viewing_stream(SAMPLE_VIDEO, header(viewed, "X-Trace-Id"))  # an anonymous visitor
+    assert [m.type for m in store.read_stream(stream)] == ["VideoViewed"]
     assert [m.type for m in store.read_stream(f"identity:command-{registering}")] == ["Register"]
     assert [m.type for m in store.read_stream(f"authentication-{user_id}")] == ["UserLoggedIn"]

@@ -14,6 +14,7 @@ from tests.support.applications import (
 )
 from tests.support.factories import an_api_request
 from video_tutorials.applications import home
+from video_tutorials.contracts.viewing import SHARDS, viewing_shard, viewing_stream
 from video_tutorials.views.home_page import VideoSummary
 
 VIDEO_ID = "6f0b2c1e-8d4a-4b7e-9c3f-2a1d5e6f7a8b"
@@ -50,7 +51,9 @@ def test_recording_a_viewing_writes_video_viewed_and_goes_home():
 
     assert response["statusCode"] == 303
     assert header(response, "Location") == "/Prod/"
-    [viewed] = store.read_stream(f"viewing-{VIDEO_ID}")
+    # an anonymous viewer's shard: the request's own (its trace id)
+    trace_id = header(response, "X-Trace-Id")
+    [viewed] = store.read_stream(viewing_stream(VIDEO_ID, trace_id))
     assert viewed.type == "VideoViewed"
     assert viewed.data == {"videoId": VIDEO_ID}
     assert viewed.metadata.trace_id == header(response, "X-Trace-Id")
@@ -64,9 +67,24 @@ def test_a_logged_in_viewer_is_in_the_data_and_the_metadata():
 
     app.resolve(an_api_request("POST", f"/record-viewing/{VIDEO_ID}", cookies=cookies), {})
 
-    [viewed] = store.read_stream(f"viewing-{VIDEO_ID}")
+    [viewed] = store.read_stream(viewing_stream(VIDEO_ID, user_id))
     assert viewed.data == {"userId": user_id, "videoId": VIDEO_ID}
     assert viewed.metadata.user_id == user_id
+
+
+def test_a_users_viewings_of_a_video_share_one_stream_in_order_and_others_spread():
+    app, store, site = a_home()
+    users = [str(uuid.uuid4()) for _ in range(40)]
+    for user_id in [users[0], *users, users[0]]:
+        cookies = session_cookie(site, user_id, "ada@example.com")
+        app.resolve(an_api_request("POST", f"/record-viewing/{VIDEO_ID}", cookies=cookies), {})
+
+    mine = store.read_stream(viewing_stream(VIDEO_ID, users[0]))
+    assert [m.data["userId"] for m in mine if m.data["userId"] == users[0]] == [users[0]] * 3
+    shards = {viewing_shard(user_id) for user_id in users}
+    assert set(store.streams) == {f"viewing-{VIDEO_ID}+{shard}" for shard in shards}
+    assert len(shards) > 20  # 40 viewers over 128 shards: spread, not one hot stream
+    assert all(0 <= shard < SHARDS for shard in shards)
 
 
 def test_a_tampered_session_cookie_records_an_anonymous_viewing():
@@ -76,7 +94,8 @@ def test_a_tampered_session_cookie_records_an_anonymous_viewing():
 
     app.resolve(an_api_request("POST", f"/record-viewing/{VIDEO_ID}", cookies=cookies), {})
 
-    [viewed] = store.read_stream(f"viewing-{VIDEO_ID}")
+    [stream] = store.streams
+    [viewed] = store.read_stream(stream)
     assert viewed.metadata.user_id is None
 
 
@@ -85,7 +104,8 @@ def test_video_ids_are_written_in_canonical_form():
 
     app.resolve(an_api_request("POST", f"/record-viewing/{VIDEO_ID.upper()}"), {})
 
-    assert len(store.read_stream(f"viewing-{VIDEO_ID}")) == 1
+    [stream] = store.streams
+    assert stream.startswith(f"viewing-{VIDEO_ID}+")
 
 
 def test_a_view_outage_is_a_503_page():

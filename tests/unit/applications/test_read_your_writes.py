@@ -17,17 +17,19 @@ from tests.support.applications import (
     cheap_passwords,
     cookie_attributes,
     cookie_value,
+    header,
     page_text,
     set_cookies,
     written_cookie,
 )
 from tests.support.factories import an_api_request
 from video_tutorials.applications import authenticate, home, register_users
+from video_tutorials.contracts.viewing import viewing_stream
 from video_tutorials.views.home_page import VideoSummary
 from webglue import TokenSigner, Written, WrittenCookies, wait_until
 
 VIDEO_ID = "6f0b2c1e-8d4a-4b7e-9c3f-2a1d5e6f7a8b"
-VIEWING = f"viewing-{VIDEO_ID}"
+VIEWING = viewing_stream(VIDEO_ID, "a viewer")  # viewing-{videoId}+{shard}
 PASSWORD = "correct horse battery"
 
 
@@ -55,7 +57,10 @@ def test_recording_a_viewing_sends_its_position_to_the_home_page_signed():
     assert {"HttpOnly", "Secure", "Path"} <= set(cookie_attributes(cookie))
     assert cookie_attributes(cookie)["SameSite"] == "Lax"
     token = cookie_value(cookie)
-    assert site.written.read({site.written.name: token}) == Written(VIEWING, 0)
+    trace_id = header(response, "X-Trace-Id")
+    assert site.written.read({site.written.name: token}) == Written(
+        viewing_stream(VIDEO_ID, trace_id), 0
+    )
 
 
 def test_the_home_page_waits_for_the_viewing_then_shows_it_and_forgets_the_write():

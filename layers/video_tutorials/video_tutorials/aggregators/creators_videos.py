@@ -1,15 +1,14 @@
 """creators-videos: each video with its owner, name, description, views and status.
 
 Reads ``videoPublishing`` (published or failed, named, described) and ``viewing`` (counts
-viewings); both streams' id is the video id, the item's key.
+viewings); the video id, the item's key, is the cardinal id of both categories' streams.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from message_store import InvalidMessageError, Projection
-from message_store import id as id_of
+from message_store import InvalidMessageError, Projection, cardinal_id
 from message_store.aggregator import Aggregator
 
 from ..contracts.video_publishing import (
@@ -57,7 +56,7 @@ def _described(video: CreatorsVideo, event: VideoDescribed) -> CreatorsVideo:
 
 def _viewed(video: CreatorsVideo, event: VideoViewed) -> CreatorsVideo:
     stream = event.message.stream_name
-    if id_of(stream) != event.video_id:
+    if cardinal_id(stream) != event.video_id:
         raise InvalidMessageError(f"a viewing of video {event.video_id} in {stream}")
     return replace(video, video_id=event.video_id, views=video.views + 1)
 

@@ -1,16 +1,15 @@
 """home-page: videos watched in total, and each video's views and details.
 
 Reads ``viewing`` (``VideoViewed``) and ``videoPublishing`` (``VideoPublished``,
-``VideoNamed``); the view item of a video is keyed by the video id, which is the id of both
-source streams.
+``VideoNamed``); the view item of a video is keyed by the video id, the cardinal id of its
+viewing streams (``viewing-{videoId}+{shard}``) and the id of its publishing stream.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from message_store import InvalidMessageError, Projection
-from message_store import id as id_of
+from message_store import InvalidMessageError, Projection, cardinal_id
 from message_store.aggregator import Aggregator
 
 from ..contracts.video_publishing import VideoNamed, VideoPublished
@@ -22,7 +21,7 @@ NAME = "home-page"
 
 def _viewed(video: VideoSummary, event: VideoViewed) -> VideoSummary:
     stream = event.message.stream_name
-    if id_of(stream) != event.video_id:
+    if cardinal_id(stream) != event.video_id:
         raise InvalidMessageError(f"a viewing of video {event.video_id} in {stream}")
     return replace(video, video_id=event.video_id, views=video.views + 1)
 

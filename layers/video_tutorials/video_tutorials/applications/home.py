@@ -4,9 +4,9 @@
 ``?after={videoId}`` for the next), each with a button that records a viewing.
 
 ``POST /record-viewing/{videoId}``: for a published video, ``VideoViewed`` to
-``viewing-{videoId}``, then ``303`` to ``/``, where the viewing is counted already: the write
-travels to the home page, which waits (bounded) until the video's view item has applied it
-(read your writes). Any other id: 404, nothing written.
+``viewing-{videoId}+{shard}`` (the viewer's shard), then ``303`` to ``/``, where the viewing
+is counted already: the write travels to the home page, which waits (bounded) until the
+video's view item has applied it (read your writes). Any other id: 404, nothing written.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
+from message_store import cardinal_id
 from message_store import category as category_of
-from message_store import id as id_of
 from webglue import WebApp, Written
 
 from ..contracts.viewing import CATEGORY as VIEWING
@@ -53,7 +53,7 @@ def create_app(site: Site, *, store: MessageWriter, home_page: HomePageSource) -
         mine = written is not None and category_of(written.stream_name) == VIEWING
         shown = True
         if mine:
-            video_id = id_of(written.stream_name) or ""
+            video_id = cardinal_id(written.stream_name) or ""
             shown = app.wait_for(
                 lambda: home_page.has_applied(video_id, written.stream_name, written.position)
             )
@@ -64,7 +64,10 @@ def create_app(site: Site, *, store: MessageWriter, home_page: HomePageSource) -
     @app.post(
         "/record-viewing/<videoId>",
         summary="Record that a video was viewed",
-        description="Writes `VideoViewed` to `viewing-{videoId}` and goes back to the home page.",
+        description=(
+            "Writes `VideoViewed` to `viewing-{videoId}+{shard}` (the viewer's shard) and "
+            "goes back to the home page."
+        ),
         responses={
             303: redirect_response("Recorded; see the home page."),
             400: html_response("The video id is not a UUID."),
@@ -81,7 +84,8 @@ def create_app(site: Site, *, store: MessageWriter, home_page: HomePageSource) -
         if video is None or not video.published:
             raise NotFoundError("There is no published video with that id.")
         viewed = VideoViewed(user_id=request.user_id, video_id=video_id)
-        stream = viewing_stream(video_id)
+        # the viewer's shard: a user's viewings stay in order; a visitor's are each apart
+        stream = viewing_stream(video_id, request.user_id or request.trace_id)
         position = store.write(stream, viewed.to_message(request.metadata()))
         app.logger.info("viewing recorded", extra={"video_id": video_id, "position": position})
         return app.redirect("/", written=Written(stream, position))

@@ -1,24 +1,30 @@
 """The home-page view: videos watched in total, and each video's views and details.
 
-One table, one partition per page (``pageId = "home"``): the summary item
-(``itemId = "summary"``, ``videosWatched``) and one item per video
+One table, one partition per page (``pageId = "home"``): the total, kept in
+``TOTAL_SHARDS`` counter items (``itemId = "summary#{n}"``, ``videosWatched``; summed on
+read, so that no single item takes every batch's write), and one item per video
 (``itemId = "video#{videoId}"``). The home page is one query, paged (``PAGE_SIZE`` published
-videos a page, by video id); the total changes in the same transaction as the video items
-whose positions guard it, so a redelivery never counts twice.
+videos a page, by video id; the counters sort first); the total changes in the same
+transaction as the video items whose positions guard it, so a redelivery never counts twice.
+A counter item ``summary`` (one, from before the shards) is summed with the others.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from message_store.aws import error_code
 from message_store.view_item import ViewItem
-from message_store.views import DynamoViewRepository, ViewUnavailableError
+from message_store.views import DynamoViewRepository
 
 PAGE_ID = "home"
+#: The total's counter items are ``summary#{n}`` (``summary`` itself: the one from before).
 SUMMARY_ID = "summary"
+#: Counter items of the total: at 1,000 batches/s (a viral video, 10-message batches) 16
+#: transactions/s each, under half of what concurrent transactions on one item sustain.
+TOTAL_SHARDS = 64
 VIDEO_PREFIX = "video#"
 _TRANSACTION_LIMIT = 100
 #: Published videos a home page shows; the next page starts after the last one's id.
@@ -43,6 +49,15 @@ class HomePage:
     videos_watched: int
     videos: list[VideoSummary]
     next_after: str | None = None
+
+
+def total_item_id(shard: int) -> str:
+    """The ``itemId`` of the total's counter ``shard``."""
+    return f"{SUMMARY_ID}#{shard}"
+
+
+def _is_total(item_id: str) -> bool:
+    return item_id == SUMMARY_ID or item_id.startswith(f"{SUMMARY_ID}#")
 
 
 def _key(video_id: str) -> dict[str, str]:
@@ -76,7 +91,15 @@ def _from_attributes(values: dict[str, Any]) -> VideoSummary:
 class HomePageViews(DynamoViewRepository[VideoSummary]):
     """The home-page view table (``HOME_PAGE_VIEW_TABLE``)."""
 
-    def __init__(self, table_name: str, client: Any | None = None) -> None:
+    def __init__(
+        self,
+        table_name: str,
+        client: Any | None = None,
+        *,
+        choose_shard: Any = None,
+    ) -> None:
+        #: which counter a save adds to (random: the writers spread evenly)
+        self.choose_shard = choose_shard or (lambda: random.randrange(TOTAL_SHARDS))  # noqa: S311 - spread, not secrecy
         super().__init__(
             table_name,
             key_of=_key,
@@ -90,53 +113,56 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
     ) -> HomePage:
         """A page of the home page: the total and the published videos after ``after``.
 
-        The first page is one query of the home partition (the summary sorts first); a
-        later one adds a read of the summary. ``consistent``: strongly consistent (twice the
-        read units), for the page a user lands on after their own viewing.
+        The first page is one query of the home partition (the total's counters sort
+        first, and are summed); a later one adds a query of the counters. ``consistent``:
+        strongly consistent (twice the read units), for the page a user lands on after their
+        own viewing.
         """
         request: dict[str, Any] = {
             "KeyConditionExpression": "pageId = :page",
-            "FilterExpression": "published = :yes OR itemId = :summary",
+            "FilterExpression": "published = :yes OR begins_with(itemId, :summary)",
             "ExpressionAttributeValues": {
                 ":page": {"S": PAGE_ID},
                 ":yes": {"BOOL": True},
                 ":summary": {"S": SUMMARY_ID},
             },
             "ConsistentRead": consistent,
-            "Limit": page_size + 2,
+            "Limit": page_size + TOTAL_SHARDS + 3,
         }
-        total = None
+        total = 0
         if after is not None:
             request["ExclusiveStartKey"] = _encode_key(after)
             total = self._total(consistent)
         videos: list[VideoSummary] = []
         for values in self.query(**request):
-            if values["itemId"] == SUMMARY_ID:
-                total = int(values.get("videosWatched", 0))
+            if _is_total(values["itemId"]):
+                total += int(values.get("videosWatched", 0))
                 continue
             videos.append(_from_attributes(values))
             if len(videos) > page_size:
                 break
         next_after = videos[page_size - 1].video_id if len(videos) > page_size else None
         shown = sorted(videos[:page_size], key=lambda v: (-v.views, v.name or "", v.video_id))
-        return HomePage(videos_watched=total or 0, videos=shown, next_after=next_after)
+        return HomePage(videos_watched=total, videos=shown, next_after=next_after)
 
     def _total(self, consistent: bool) -> int:
-        key = {"pageId": PAGE_ID, "itemId": SUMMARY_ID}
-        try:
-            response = self.client.get_item(
-                TableName=self.table_name,
-                Key={name: {"S": value} for name, value in key.items()},
-                ConsistentRead=consistent,
-            )
-        except Exception as exc:
-            raise ViewUnavailableError(f"{self.table_name}: {error_code(exc) or exc}") from exc
-        return int(response.get("Item", {}).get("videosWatched", {}).get("N", 0))
+        """The total: its counters summed (one query: they sort before the videos)."""
+        request = {
+            "KeyConditionExpression": "pageId = :page AND begins_with(itemId, :summary)",
+            "ExpressionAttributeValues": {
+                ":page": {"S": PAGE_ID},
+                ":summary": {"S": SUMMARY_ID},
+            },
+            "ProjectionExpression": "videosWatched",
+            "ConsistentRead": consistent,
+        }
+        return sum(int(values.get("videosWatched", 0)) for values in self.query(**request))
 
     def save(
         self, changes: Sequence[tuple[ViewItem[VideoSummary], ViewItem[VideoSummary]]]
     ) -> None:
-        """Each changed video once, and the total by the views they gained, atomically."""
+        """Each changed video once, and the total by the views they gained, atomically (the
+        views added to one of the total's counters, chosen by ``choose_shard``)."""
         room = _TRANSACTION_LIMIT - 1  # one place for the summary
         for start in range(0, len(changes), room):
             chunk = changes[start : start + room]
@@ -147,7 +173,10 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
                     {
                         "Update": {
                             "TableName": self.table_name,
-                            "Key": {"pageId": {"S": PAGE_ID}, "itemId": {"S": SUMMARY_ID}},
+                            "Key": {
+                                "pageId": {"S": PAGE_ID},
+                                "itemId": {"S": total_item_id(self.choose_shard())},
+                            },
                             "UpdateExpression": "ADD videosWatched :gained",
                             "ExpressionAttributeValues": {":gained": {"N": str(gained)}},
                         }
