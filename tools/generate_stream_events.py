@@ -111,7 +111,7 @@ def main() -> None:
         )
         for _ in range(2):
             store.write(
-                viewing_stream(VIDEO_ID),
+                viewing_stream(VIDEO_ID, USER_ID),
                 VideoViewed(user_id=USER_ID, video_id=VIDEO_ID).to_message(metadata),
             )
 
@@ -129,14 +129,14 @@ def main() -> None:
             "identity_component/sent.json": items(send_email.email_stream(email_id)),
             "send_email_component/send.json": items(send_email.command_stream(email_id)),
             "home_page_aggregator/viewings-and-publishing.json": (
-                items(video_stream(VIDEO_ID)) + items(viewing_stream(VIDEO_ID))
+                items(video_stream(VIDEO_ID)) + items(viewing_stream(VIDEO_ID, USER_ID))
             ),
             "user_credentials_aggregator/registered.json": items(identity.identity_stream(USER_ID)),
             "video_publishing_component/publish-and-name.json": items(
                 publishing.command_stream(VIDEO_ID)
             ),
             "creators_videos_aggregator/published-named-viewed.json": (
-                items(video_stream(VIDEO_ID)) + items(viewing_stream(VIDEO_ID))
+                items(video_stream(VIDEO_ID)) + items(viewing_stream(VIDEO_ID, USER_ID))
             ),
             "video_operations_aggregator/named.json": items(video_stream(VIDEO_ID))[1:],
         }
