@@ -354,7 +354,9 @@ class Contention:
 
     @property
     def failures_per_write(self) -> float:
-        return math.inf if self.attempts is None else self.failures / self.writes
+        if self.attempts is None:
+            return math.inf
+        return self.failures / self.writes if self.writes else 0.0
 
     @property
     def flagged(self) -> bool:

@@ -152,6 +152,12 @@ def test_the_attempts_that_yield_the_writes_follow_s_equals_a_e_to_the_minus_a_w
     assert contention(20.0, 0.01).flagged  # 20 > 36.8 / 2
 
 
+def test_a_key_with_no_writes_expects_no_conflicts():
+    """A key only read, or written at a rate that rounds to nothing (it crashed the model)."""
+    found = contention(0.0, 0.01)
+    assert (found.failures, found.failures_per_write, found.flagged) == (0.0, 0.0, False)
+
+
 def test_past_the_ceiling_retries_never_catch_up_and_the_line_is_flagged():
     found = contention(10_000.0, 0.008)
     assert found.attempts is None
