@@ -15,6 +15,8 @@ import uuid
 import pytest
 import requests
 
+from video_tutorials.contracts.viewing import viewing_stream
+
 from .conftest import console_of, store_of, the_mail_to
 
 PASSWORD = "correct horse battery"
@@ -97,7 +99,8 @@ def test_the_first_user_journey(site_in_each_topology):
         assert "on its way" not in page.text, console_of(site)
         assert (watched(page.text), views_of(page.text, video_ids[0])) == (total + n, views + n)
     assert f"Signed in as <strong>{email}</strong>" in page.text
-    viewings = store.read_stream(f"viewing-{video_ids[0]}")
+    # the user's viewings of the video, in order, in their shard of it
+    viewings = store.read_stream(viewing_stream(video_ids[0], user_id))
     assert [v.data["userId"] for v in viewings[-3:]] == [user_id] * 3
 
     logged_out = browser.post("/auth/log-out")

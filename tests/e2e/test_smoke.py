@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from video_tutorials.contracts.viewing import viewing_stream
+
 from .conftest import store_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +54,8 @@ def test_the_smoke_journey_passes_against_the_devserver(site):
     video_id = re.search(r"viewing of ([0-9a-f-]{36})", run.stdout).group(1)
     store = store_of(site)
     assert [m.type for m in store.read_stream(f"authentication-{user_id}")] == ["UserLoggedIn"]
-    viewers = [m.data.get("userId") for m in store.read_stream(f"viewing-{video_id}")]
+    viewing = viewing_stream(video_id, user_id)  # the user's shard of the video's viewings
+    viewers = [m.data.get("userId") for m in store.read_stream(viewing)]
     assert user_id in viewers
 
 
