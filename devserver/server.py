@@ -372,6 +372,19 @@ class DevServer:
         assert self.mappings is not None
         self.mappings.wait_idle(timeout)
 
+    def expire_stream_records(self, older_than: float | None = None) -> int:
+        """Do now what DynamoDB Streams does to a record 24 hours old: drop it.
+
+        Every DynamoDB stream record created more than ``older_than`` seconds ago (``None``:
+        every record written so far) is gone for the event source mappings: one that had not
+        read it never will (it goes on at the trim horizon, as Lambda does), one created or
+        first enabled later starts after it. The table itself keeps its items: what a
+        consumer deployed late must build from the store (``rebuild``). Kept across restarts
+        with the checkpoints; the number of records expired."""
+        if self.mappings is None:
+            raise DevServerError("the devserver is not started")
+        return self.mappings.expire_stream_records(older_than)
+
     def invoke(self, function_id: str, event: Any) -> Any:
         """Invoke one function with an event; its result, or ``InvocationError``."""
         result = self.invoke_result(function_id, event)

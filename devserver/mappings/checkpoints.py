@@ -7,6 +7,10 @@ records anew), it finds the record by its event id instead. Checkpoints are kept
 mapping *and* stream ARN: a mapping on a stream it never read (a recreated table, another
 endpoint) starts at its ``StartingPosition``, and going back to the first stream finds its
 checkpoints again.
+
+Beside them, per stream and shard, the **trim horizon**: the last record that has expired
+(``DevServer.expire_stream_records``, what DynamoDB Streams does after 24 hours), so that a
+restart does not bring expired records back.
 """
 
 from __future__ import annotations
@@ -63,6 +67,27 @@ class CheckpointStore:
         """Record that ``mapping`` is done up to ``checkpoint`` in a shard of a stream."""
         with self._lock:
             streams = self._data["mappings"].setdefault(mapping, {})
+            streams.setdefault(stream_arn, {})[shard_id] = {
+                "sequenceNumber": checkpoint.sequence_number,
+                "eventID": checkpoint.event_id,
+            }
+            self._write()
+
+    def trim_horizons(self, stream_arn: str) -> dict[str, ShardCheckpoint]:
+        """The last expired record per shard of a stream (none: nothing has expired)."""
+        with self._lock:
+            entry = (self._data.get("trimmed") or {}).get(stream_arn) or {}
+            return {
+                shard_id: ShardCheckpoint(value.get("sequenceNumber"), value.get("eventID"))
+                for shard_id, value in entry.items()
+            }
+
+    def save_trim_horizon(
+        self, stream_arn: str, shard_id: str, checkpoint: ShardCheckpoint
+    ) -> None:
+        """Record that a shard's records up to ``checkpoint`` have expired."""
+        with self._lock:
+            streams = self._data.setdefault("trimmed", {})
             streams.setdefault(stream_arn, {})[shard_id] = {
                 "sequenceNumber": checkpoint.sequence_number,
                 "eventID": checkpoint.event_id,

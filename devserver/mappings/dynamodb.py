@@ -19,6 +19,9 @@ poller:
   ``MaximumRecordAgeInSeconds``, discards them: the ``OnFailure`` destination (SQS or SNS)
   gets an invocation record with ``DDBStreamBatchInfo`` and the poller moves on;
 - a failure *before* the handler ran (chaos' throttle) is retried without using an attempt.
+- records that expired before it read them (``StreamTail.expire``) are skipped, as Lambda
+  goes on at the trim horizon: a mapping created later starts after them, one that was
+  behind moves past them (the console says how many it never saw).
 
 Checkpoints are written after every batch (see ``checkpoints``), so a restart resumes
 where it stopped.
@@ -110,7 +113,7 @@ class StreamPoller(Poller):
             for shard in shards:
                 checkpoint = saved.get(shard.shard_id)
                 if checkpoint is None:  # a shard that appeared since: from its beginning
-                    self.positions[shard.shard_id] = 0
+                    self.positions[shard.shard_id] = shard.trimmed
                     continue
                 index = shard.index_after(checkpoint)
                 if index is None:
@@ -119,7 +122,7 @@ class StreamPoller(Poller):
                         f"{shard.shard_id} (the emulator's state is older): resuming at its end"
                     )
                     index = len(shard.records)
-                self.positions[shard.shard_id] = index
+                self.positions[shard.shard_id] = max(index, shard.trimmed)
             return
         if self.checkpoints.streams(name):
             self.console.notice(
@@ -127,7 +130,8 @@ class StreamPoller(Poller):
                 f"{self.mapping.starting_position}"
             )
         for shard in shards:
-            index = len(shard.records) if self.mapping.starting_position == "LATEST" else 0
+            latest = self.mapping.starting_position == "LATEST"
+            index = len(shard.records) if latest else shard.trimmed  # TRIM_HORIZON
             self.positions[shard.shard_id] = index
             self._save(shard, index)
 
@@ -139,12 +143,27 @@ class StreamPoller(Poller):
         """Records not yet done with (delivered or filtered) in every shard."""
         total = 0
         for shard in self.tail.ordered_shards():
-            total += len(shard.records) - self.positions.get(shard.shard_id, 0)
+            total += len(shard.records) - self._position(shard)
         return total
+
+    def _position(self, shard: Shard) -> int:
+        """Where it reads a shard next: its position, or the trim horizon if that is past it."""
+        return max(self.positions.get(shard.shard_id, 0), shard.trimmed)
+
+    def _skip_expired(self) -> None:
+        for shard in self.tail.ordered_shards():
+            behind = shard.trimmed - self.positions.get(shard.shard_id, 0)
+            if behind > 0:
+                self.console.notice(
+                    f"{self.name}: {behind} records of {shard.shard_id} expired before it read "
+                    "them: it goes on after them (the stream keeps records 24 hours)"
+                )
+                self._advance(shard, shard.trimmed)
 
     # --- the loop -------------------------------------------------------------------------
 
     def _step(self) -> None:
+        self._skip_expired()
         shard = self._next_shard()
         if shard is None:
             self._wait_for_records()
@@ -166,12 +185,12 @@ class StreamPoller(Poller):
     def _next_shard(self) -> Shard | None:
         by_id = {s.shard_id: s for s in self.tail.ordered_shards()}
         for shard in by_id.values():
-            position = self.positions.setdefault(shard.shard_id, 0)
-            if position >= len(shard.records):
+            self.positions.setdefault(shard.shard_id, 0)
+            if self._position(shard) >= len(shard.records):
                 continue
             parent = by_id.get(shard.parent_id or "")
             if parent is not None and not (
-                parent.closed and self.positions.get(parent.shard_id, 0) >= len(parent.records)
+                parent.closed and self._position(parent) >= len(parent.records)
             ):
                 continue
             return shard

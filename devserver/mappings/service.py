@@ -144,6 +144,7 @@ class EventSourceMappings:
                 region=self.region,
                 interval=self.interval,
                 console=self.console,
+                checkpoints=self.checkpoints,
             )
             self.tails[stream_arn] = tail
             self._sources.append(tail)
@@ -165,6 +166,19 @@ class EventSourceMappings:
     def wake_all(self) -> None:
         """Something may have been written anywhere: every source reads now."""
         self.wakeups.wake_all()
+
+    def expire_stream_records(self, older_than: float | None = None) -> int:
+        """Expire the DynamoDB stream records older than ``older_than`` seconds (``None``:
+        every record written so far) in every stream a mapping reads; how many expired."""
+        before = None if older_than is None else self.clock() - older_than
+        deadline = time.monotonic() + 30
+        expired = 0
+        for tail in self.tails.values():
+            tail.start()  # read, even when every mapping on it is disabled
+            if not tail.sync(deadline):
+                raise TimeoutError(f"cannot read {tail.stream_arn} to expire its records")
+            expired += tail.expire(before)
+        return expired
 
     def wait_idle(self, timeout: float = 30.0) -> None:
         """Return once nothing is left to do: every source read, every consumer caught up.

@@ -6,6 +6,10 @@ records in memory as Lambda delivers them (``eventVersion`` 1.1, epoch
 ``ApproximateCreationDateTime``, binary attributes as base64, ``eventSourceARN``), and
 wakes the pollers waiting on its condition when records arrive. Shards are handed out
 parents before children, the order their records must be processed in.
+
+Records **expire** when asked (``expire``: what DynamoDB Streams does after 24 hours): they
+stay in memory, below each shard's ``trimmed`` index, and no poller delivers them any more.
+The trim horizon is kept with the checkpoints, so a restart does not bring them back.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from ..console import Console
-from .checkpoints import ShardCheckpoint
+from .checkpoints import CheckpointStore, ShardCheckpoint
 from .rounds import Rounds
 
 _SHARD_REFRESH_CYCLES = 40
@@ -53,6 +57,8 @@ class Shard:
     sequence_numbers: list[int] = field(default_factory=list)
     closed: bool = False
     iterator: str | None = None
+    #: records below this index have expired: no poller delivers them
+    trimmed: int = 0
 
     def index_after(self, checkpoint: ShardCheckpoint) -> int | None:
         """The index of the first record after a checkpoint (None when it is not here)."""
@@ -116,9 +122,17 @@ class StreamTail:
     """Reads one stream's shards for every consumer; wakes them when records arrive."""
 
     def __init__(
-        self, client: Any, stream_arn: str, *, region: str, interval: float, console: Console
+        self,
+        client: Any,
+        stream_arn: str,
+        *,
+        region: str,
+        interval: float,
+        console: Console,
+        checkpoints: CheckpointStore | None = None,
     ) -> None:
         self.client = client
+        self.checkpoints = checkpoints
         self.stream_arn = stream_arn
         self.region = region
         self.interval = interval
@@ -142,6 +156,7 @@ class StreamTail:
             self._refresh_shards()
             while self._read_shards():
                 pass
+            self._restore_trim_horizons()
             self.rounds.finished()
             self._thread = threading.Thread(
                 target=self._run, name=f"tail {self.stream_arn.split('/')[1]}", daemon=True
@@ -163,6 +178,43 @@ class StreamTail:
         if self._thread is None:
             return True  # not read at all: every mapping on it is disabled
         return self.rounds.fresh(deadline)
+
+    def expire(self, before: float | None = None) -> int:
+        """Expire the records created before ``before`` (epoch seconds; ``None``: every record
+        read so far); how many expired now. Pollers waiting for records are woken."""
+        expired = 0
+        with self.condition:
+            for shard in self.shards.values():
+                horizon = shard.trimmed
+                records = shard.records
+                if before is None:
+                    horizon = len(records)
+                else:
+                    while horizon < len(records) and records[horizon].created < before:
+                        horizon += 1
+                if horizon <= shard.trimmed:
+                    continue
+                expired += horizon - shard.trimmed
+                shard.trimmed = horizon
+                if self.checkpoints is not None:
+                    last = records[horizon - 1]
+                    self.checkpoints.save_trim_horizon(
+                        self.stream_arn,
+                        shard.shard_id,
+                        ShardCheckpoint(str(last.sequence_number), last.event_id),
+                    )
+            self.generation += 1
+            self.condition.notify_all()
+        return expired
+
+    def _restore_trim_horizons(self) -> None:
+        if self.checkpoints is None:
+            return
+        for shard_id, horizon in self.checkpoints.trim_horizons(self.stream_arn).items():
+            shard = self.shards.get(shard_id)
+            index = shard.index_after(horizon) if shard is not None else None
+            if shard is not None and index is not None:
+                shard.trimmed = index
 
     def ordered_shards(self) -> list[Shard]:
         """Shards with parents before children (the order records must be processed in)."""
