@@ -1,25 +1,30 @@
 """Replaying what an aggregator reads from the store into its view: in parallel, resumably,
 throttled, with its progress kept.
 
-What a view reads is cut into **lanes**, each read and folded on its own, in order:
+What a view reads is cut into **lanes**, each read in order:
 
 - a category's partitions of the category index (``viewing#0`` … ``viewing#{P-1}``): a stream
   lies wholly in one partition (its partition is a hash of its id), so each partition holds
-  whole streams in position order and the lanes can be folded side by side;
+  whole streams in position order;
 - or, ``merged``, one lane per category, its partitions merged in global order (what to use
   after ``CategoryPartitions`` has grown: a stream written across the change has messages in
   two partitions);
 - or, for an aggregator of every message (``Declaration.everything``), the segments of a
   parallel scan of the table.
 
-Items shared by streams of several lanes (a total, a user's item fed by the viewings of many
-videos) are safe: every view write is conditional on the version it loaded, and a batch
-that meets a conflict is folded again (``BoundAggregator`` loads the items anew; a message
-already applied is skipped by its position).
+A replay goes in **rounds**: one read of every lane not done yet, side by side (``workers``
+threads), each read of at most a share of ``fold`` messages; then the round's messages,
+merged in global order, are folded into the view **together**, so that an item many lanes
+feed (a total, a video's item fed by its viewing streams in every partition) is loaded and
+written once a round rather than once a lane. The next round is read while one is folded.
+Each stream's messages keep their order (they come from one lane, in order). Every view
+write is conditional on the version it loaded: a write that meets another writer's is
+folded again (``BoundAggregator`` loads the items anew; a message already applied is
+skipped by its position).
 
 The **cursor** (``ReplayCursor``) says how far each lane has been applied; it is saved after
-every batch, on the condition that no other runner has claimed the rebuild since. Folding is
-idempotent — each view item keeps the last position of each stream it applied — so a batch
+every round, on the condition that no other runner has claimed the rebuild since. Folding is
+idempotent — each view item keeps the last position of each stream it applied — so a round
 applied again after a crash changes nothing, and a replay resumes from its cursor.
 
 The replay covers what was written before ``until`` (the moment the live consumer was
@@ -29,14 +34,16 @@ so that a writer whose clock is a little behind is not missed.
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
+import math
 import random
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -55,10 +62,12 @@ from .view_item import ViewConflictError
 RUNNING, INTERRUPTED, FINISHED = "running", "interrupted", "finished"
 #: What a fresh rebuild does first, then second.
 CLEARING, REPLAYING = "clearing", "replaying"
-#: A batch whose view writes keep conflicting with another lane's is folded again this often.
+#: A round whose view writes keep conflicting with another writer's is folded again this often.
 CONFLICT_ATTEMPTS = 10
 #: Lanes read side by side at most (threads).
 MAX_WORKERS = 64
+#: Messages folded together at most, by default (a round's reads share them out).
+FOLD = 5_000
 
 
 class ReplayError(Exception):
@@ -498,11 +507,11 @@ def _fraction_by_time(lanes: list[Lane], until: float) -> float | None:
 
 @dataclass(frozen=True)
 class ReplayOptions:
-    """How a replay runs: lanes side by side, messages per batch, a rate cap."""
+    """How a replay runs: lanes side by side, messages per read and per round, a rate cap."""
 
     #: lanes read side by side (threads); ``None``: every lane at once, up to ``MAX_WORKERS``
     workers: int | None = None
-    #: messages per read at most (``None``: a whole page of the index, up to 1 MB)
+    #: messages per read at most (``None``: the lanes' share of ``fold``)
     batch: int | None = None
     #: messages a second at most, over every lane (``None``: as fast as it goes)
     rate: float | None = None
@@ -510,15 +519,17 @@ class ReplayOptions:
     merged: bool = False
     #: segments of the table's scan (an aggregator of every message)
     segments: int = 4
+    #: messages folded together at most (a round's reads share them out)
+    fold: int = FOLD
 
     def __post_init__(self) -> None:
-        for name in ("workers", "batch"):
+        for name, highest in (("workers", MAX_WORKERS), ("batch", 10_000), ("fold", 100_000)):
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            if value is None and name != "fold":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int):
                 raise InvalidArgumentError(f"{name} must be an int, not {value!r}")
-            if value is not None and not 1 <= value <= (
-                MAX_WORKERS if name == "workers" else 10_000
-            ):
+            if not 1 <= value <= highest:
                 raise InvalidArgumentError(f"{name} {value} is out of range")
         if self.rate is not None and (
             isinstance(self.rate, bool) or not isinstance(self.rate, int | float) or self.rate <= 0
@@ -528,14 +539,18 @@ class ReplayOptions:
             raise InvalidArgumentError(f"segments {self.segments} is out of range")
 
     @property
-    def read_limit(self) -> int | None:
-        """Messages per read: ``batch``, and with a rate cap at most a second's worth (a
-        throttled batch then never waits long, and an invocation's deadline is kept)."""
-        limit = self.batch
+    def round_limit(self) -> int:
+        """Messages a round folds at most: ``fold``, and with a rate cap a second's worth (a
+        throttled round then never waits long, and an invocation's deadline is kept)."""
         if self.rate is not None:
-            second = max(int(self.rate), 1)
-            limit = second if limit is None else min(limit, second)
-        return limit
+            return min(self.fold, max(int(self.rate), 1))
+        return self.fold
+
+    def read_limit(self, lanes: int) -> int:
+        """Messages per read when ``lanes`` lanes are read in a round: ``batch``, or their
+        share of the round."""
+        share = max(math.ceil(self.round_limit / max(lanes, 1)), 1)
+        return share if self.batch is None else min(self.batch, share)
 
     def to_json(self) -> dict[str, Any]:
         """As the cursor keeps them."""
@@ -559,12 +574,22 @@ def lanes_for(
     return partition_lanes(declaration.categories, store.category_partitions)
 
 
-class Replay:
-    """Folds an aggregator's messages from the store into its view, lane by lane in parallel.
+@dataclass
+class _Read:
+    """What one read of a lane brought: its messages, where the lane goes on, whether done."""
 
-    ``run(cursor)`` goes on until every lane is done, ``stop()`` says to stop (a deadline;
-    each lane finishes its batch first), or a lane fails (the others stop after their batch,
-    then the error is raised). After every batch the lane's place is saved in the cursor.
+    lane: Lane
+    messages: list[StoredMessage]
+    place: Any
+    done: bool
+
+
+class Replay:
+    """Folds an aggregator's messages from the store into its view, in rounds.
+
+    ``run(cursor)`` goes on until every lane is done, ``stop()`` says to stop (a deadline:
+    it is asked between rounds), or a read or a fold fails (the error is raised). After
+    every round the lanes' places are saved in the cursor.
     """
 
     def __init__(
@@ -595,100 +620,100 @@ class Replay:
         self.on_batch = on_batch
         self.clock = clock
         self.sleep = sleep
-        self._lock = threading.Lock()
-        self._halt = threading.Event()
 
     def run(self, cursor: ReplayCursor, stop: Callable[[], bool] = lambda: False) -> bool:
         """Replay the cursor's lanes that are not done; True when every lane is done."""
         pending = [lane for lane in cursor.lanes.values() if not lane.done]
         if not pending:
             return True
-        self._halt.clear()
-        workers = min(self.options.workers or MAX_WORKERS, len(pending))
-        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rebuild")
-        futures: list[Future[None]] = []
-        try:
-            for lane in pending:
-                futures.append(executor.submit(self._lane, cursor, lane, stop))
-            finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            if any(f.exception() is not None for f in finished):
-                self._halt.set()
-            wait(futures)
-        except BaseException:  # Ctrl-C while waiting: each lane stops after its batch
-            self._halt.set()
-            wait(futures)
-            raise
-        finally:
-            executor.shutdown(wait=True)
-        for future in futures:
-            error = future.exception()
-            if error is not None:
-                raise error
-        return cursor.finished
-
-    # -- one lane ----------------------------------------------------------------------------
-
-    def _lane(self, cursor: ReplayCursor, lane: Lane, stop: Callable[[], bool]) -> None:
         bound = self.aggregator.bind(
             views=self.views, store=self.store, logger=self.log, skips=self.skips, attempts=3
         )
-        limit = self.options.read_limit
-        while not lane.done:
-            if self._halt.is_set() or stop():
-                return
-            if lane.is_segment:
-                messages, complete, place = self._read_segment(lane, limit)
-                done = complete
-            else:
-                settled = self.clock() - self.store.settle_window >= cursor.until
-                messages, complete, place = self._read_category(lane, cursor.until, limit)
-                done = complete and settled
-            if messages:
-                if self.throttle is not None:
-                    self.throttle.acquire(len(messages))
-                self._fold(bound, messages)
-            if messages or done:
-                self._advance(cursor, lane, messages, place, done)
-            elif complete:  # caught up: wait for the settle window to pass ``until``
-                wait_for = cursor.until + self.store.settle_window - self.clock()
-                if wait_for > 0:
-                    self.sleep(min(wait_for, 1.0))
+        workers = min(self.options.workers or MAX_WORKERS, len(pending))
+        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rebuild")
+        ahead: list[Future[_Read]] = []
+        try:
+            reading = self._read_round(executor, cursor, pending, {})
+            while True:
+                reads = [future.result() for future in reading]
+                reading = []
+                still = [read for read in reads if not read.done]
+                messages = [read.messages for read in reads if read.messages]
+                if still and messages and not stop():
+                    # the next round is read while this one is folded
+                    places = {read.lane.name: read.place for read in still}
+                    reading = ahead = self._read_round(
+                        executor, cursor, [read.lane for read in still], places
+                    )
+                if messages:
+                    batch = list(heapq.merge(*messages, key=lambda m: m.global_position))
+                    if self.throttle is not None:
+                        self.throttle.acquire(len(batch))
+                    self._fold(bound, batch)
+                if messages or len(still) < len(reads):
+                    self._advance(cursor, reads)
+                if not still:
+                    return cursor.finished
+                if stop():
+                    return False
+                if not reading:
+                    if not messages:  # caught up: wait for the settle window to pass ``until``
+                        wait_for = cursor.until + self.store.settle_window - self.clock()
+                        if wait_for > 0:
+                            self.sleep(min(wait_for, 1.0))
+                    reading = self._read_round(executor, cursor, [r.lane for r in still], {})
+        finally:
+            for future in ahead:
+                future.cancel()
+            executor.shutdown(wait=True)
 
-    def _read_category(
-        self, lane: Lane, until: float, limit: int | None
-    ) -> tuple[list[StoredMessage], bool, Any]:
-        before = gp.floor(datetime.fromtimestamp(until, tz=UTC))
+    # -- reading -----------------------------------------------------------------------------
+
+    def _read_round(
+        self,
+        executor: ThreadPoolExecutor,
+        cursor: ReplayCursor,
+        lanes: list[Lane],
+        places: dict[str, Any],
+    ) -> list[Future[_Read]]:
+        """One read of each lane, side by side, from its cursor or from ``places`` (a round
+        read ahead of the cursor)."""
+        limit = self.options.read_limit(len(lanes))
+        return [
+            executor.submit(self._read, cursor, lane, places.get(lane.name, _place_of(lane)), limit)
+            for lane in lanes
+        ]
+
+    def _read(self, cursor: ReplayCursor, lane: Lane, place: Any, limit: int) -> _Read:
+        if lane.is_segment:
+            assert lane.segment is not None
+            assert lane.segments is not None
+            start = (place[0], int(place[1])) if place else None
+            page = self.store.scan_page(lane.segment, lane.segments, start, limit=limit)
+            after = list(page.next_start) if page.next_start is not None else place
+            return _Read(lane, page.messages, after, page.next_start is None)
+        settled = self.clock() - self.store.settle_window >= cursor.until
+        before = gp.floor(datetime.fromtimestamp(cursor.until, tz=UTC))
         assert lane.category is not None
         if lane.partition is not None:
-            page = self.store.read_category_page(
-                lane.category,
-                lane.partition,
-                lane.after,
-                before_global_position=before,
-                limit=limit,
+            category_page = self.store.read_category_page(
+                lane.category, lane.partition, place, before_global_position=before, limit=limit
             )
-            messages, complete = page.messages, page.complete
+            messages, complete = category_page.messages, category_page.complete
         else:
-            want = limit or 1000
             messages = [
                 m
-                for m in self.store.read_category(lane.category, lane.after, max_messages=want)
+                for m in self.store.read_category(lane.category, place, max_messages=limit)
                 if m.global_position <= before
             ]
-            complete = len(messages) < want
-        place = messages[-1].global_position if messages else lane.after
-        return messages, complete, place
+            complete = len(messages) < limit
+        after = messages[-1].global_position if messages else place
+        return _Read(lane, messages, after, complete and settled)
 
-    def _read_segment(self, lane: Lane, limit: int | None) -> tuple[list[StoredMessage], bool, Any]:
-        assert lane.segment is not None
-        assert lane.segments is not None
-        start = (lane.start[0], int(lane.start[1])) if lane.start else None
-        page = self.store.scan_page(lane.segment, lane.segments, start, limit=limit)
-        place = list(page.next_start) if page.next_start is not None else lane.start
-        return page.messages, page.next_start is None, place
+    # -- folding -----------------------------------------------------------------------------
 
     def _fold(self, bound: BoundAggregator[Any], messages: list[StoredMessage]) -> None:
-        """Apply a batch; a conflict with another lane's writes folds it again (idempotent)."""
+        """Apply a round; a conflict with another writer folds it again (idempotent)."""
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             try:
                 bound.apply(messages)
@@ -699,29 +724,29 @@ class Replay:
             else:
                 return
 
-    def _advance(
-        self,
-        cursor: ReplayCursor,
-        lane: Lane,
-        messages: list[StoredMessage],
-        place: Any,
-        done: bool,
-    ) -> None:
-        with self._lock:
+    def _advance(self, cursor: ReplayCursor, reads: list[_Read]) -> None:
+        replayed = 0
+        for read in reads:
+            lane = read.lane
             if lane.is_segment:
-                lane.start = place
+                lane.start = read.place
             else:
-                lane.after = place
-            if messages and lane.first is None:
-                lane.first = messages[0].global_position
-            lane.replayed += len(messages)
-            lane.done = done
-            cursor.run_replayed += len(messages)
-            cursor.updated_at = self.clock()
-            self.cursors.save(cursor)
-            snapshot = cursor.copy() if self.on_batch is not None else None
-        if snapshot is not None and self.on_batch is not None:
-            self.on_batch(snapshot)
+                lane.after = read.place
+            if read.messages and lane.first is None:
+                lane.first = read.messages[0].global_position
+            lane.replayed += len(read.messages)
+            lane.done = read.done
+            replayed += len(read.messages)
+        cursor.run_replayed += replayed
+        cursor.updated_at = self.clock()
+        self.cursors.save(cursor)
+        if self.on_batch is not None:
+            self.on_batch(cursor.copy())
+
+
+def _place_of(lane: Lane) -> Any:
+    """Where a lane's next read starts, by its cursor."""
+    return lane.start if lane.is_segment else lane.after
 
 
 def fresh_cursor(

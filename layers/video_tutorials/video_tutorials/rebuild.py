@@ -1,8 +1,9 @@
 """Drop a view and rebuild it from the message store: ``python -m video_tutorials.rebuild``.
 
 The view's aggregator replays the categories it declares from the store (``message_store.
-replay``: the category index's partitions side by side, resumable from a cursor kept in the
-consumer-progress table as ``rebuild:{view}``, throttled on request). Its live consumer is
+replay``: the category index's partitions read side by side and folded together in rounds,
+resumable from a cursor kept in the consumer-progress table as ``rebuild:{view}``, throttled
+on request). Its live consumer is
 **paused** meanwhile (its event source mappings disabled, ``MappingSwitch``), and enabled
 only once the replay has finished:
 
@@ -358,6 +359,7 @@ class RebuildRequest(BaseModel):
     workers: int | None = Field(default=None, ge=1, le=64)
     batch: int | None = Field(default=None, ge=1, le=10_000)
     rate: float | None = Field(default=None, gt=0)
+    fold: int | None = Field(default=None, ge=1, le=100_000)
     merged: bool = False
     #: at most this long per invocation (default: until the margin before its timeout)
     max_seconds: float | None = Field(default=None, gt=0, le=900)
@@ -367,10 +369,14 @@ class RebuildRequest(BaseModel):
 
     def options(self) -> ReplayOptions | None:
         """The replay's options, when the request sets any."""
-        if self.workers is None and self.batch is None and self.rate is None and not self.merged:
+        if (self.workers, self.batch, self.rate, self.fold) == (None,) * 4 and not self.merged:
             return None
         return ReplayOptions(
-            workers=self.workers, batch=self.batch, rate=self.rate, merged=self.merged
+            workers=self.workers,
+            batch=self.batch,
+            rate=self.rate,
+            merged=self.merged,
+            **({"fold": self.fold} if self.fold is not None else {}),
         )
 
 
@@ -759,7 +765,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--rate", type=float, help="at most this many messages a second")
     parser.add_argument("--workers", type=int, help="lanes read side by side (default: all)")
-    parser.add_argument("--batch", type=int, help="messages per read (default: a 1 MB page)")
+    parser.add_argument(
+        "--batch", type=int, help="messages per read at most (default: the lanes' share of a round)"
+    )
+    parser.add_argument(
+        "--fold",
+        type=int,
+        help="messages folded into the view together at most, a round (default: 5,000)",
+    )
     parser.add_argument(
         "--merged",
         action="store_true",
@@ -788,6 +801,7 @@ def main(argv: list[str] | None = None) -> None:
             force=arguments.force,
             workers=arguments.workers,
             batch=arguments.batch,
+            fold=arguments.fold,
             rate=arguments.rate,
             merged=arguments.merged,
             drain_seconds=arguments.drain_seconds,
