@@ -12,9 +12,10 @@ What a view reads is cut into **lanes**, each read in order:
 - or, for an aggregator of every message (``Declaration.everything``), the segments of a
   parallel scan of the table.
 
-A replay goes in **rounds**: one read of every lane not done yet, side by side (``workers``
-threads), each read of at most a share of ``fold`` messages; then the round's messages,
-merged in global order, are folded into the view **together**, so that an item many lanes
+A replay goes in **rounds**: the lanes not done yet are read a wave of ``workers`` at a time,
+side by side, each read at most a ``workers``-th of ``fold`` messages (and of a 1,000-item
+page), until ``fold`` messages have come or every lane has been read once; then the
+round's messages, merged in global order, are folded into the view **together**, so that an item many lanes
 feed (a total, a video's item fed by its viewing streams in every partition) is loaded and
 written once a round rather than once a lane. The next round is read while one is folded.
 Each stream's messages keep their order (they come from one lane, in order). Every view
@@ -55,7 +56,7 @@ from .aws import error_code
 from .errors import InvalidArgumentError, MessageStoreUnavailableError
 from .message import StoredMessage
 from .skips import SkipRecorder
-from .store import MessageStore
+from .store import MAX_PAGE, MessageStore
 from .view_item import ViewConflictError
 
 #: A lane's states in the cursor; the rebuild's own.
@@ -546,10 +547,10 @@ class ReplayOptions:
             return min(self.fold, max(int(self.rate), 1))
         return self.fold
 
-    def read_limit(self, lanes: int) -> int:
-        """Messages per read when ``lanes`` lanes are read in a round: ``batch``, or their
-        share of the round."""
-        share = max(math.ceil(self.round_limit / max(lanes, 1)), 1)
+    def read_limit(self, workers: int) -> int:
+        """Messages per read: ``batch``, or the share of a round each of ``workers`` reads
+        side by side brings (at most a page of ``MAX_PAGE``)."""
+        share = min(max(math.ceil(self.round_limit / max(workers, 1)), 1), MAX_PAGE)
         return share if self.batch is None else min(self.batch, share)
 
     def to_json(self) -> dict[str, Any]:
@@ -623,66 +624,86 @@ class Replay:
 
     def run(self, cursor: ReplayCursor, stop: Callable[[], bool] = lambda: False) -> bool:
         """Replay the cursor's lanes that are not done; True when every lane is done."""
-        pending = [lane for lane in cursor.lanes.values() if not lane.done]
-        if not pending:
+        lanes = [lane for lane in cursor.lanes.values() if not lane.done]
+        if not lanes:
             return True
         bound = self.aggregator.bind(
             views=self.views, store=self.store, logger=self.log, skips=self.skips, attempts=3
         )
-        workers = min(self.options.workers or MAX_WORKERS, len(pending))
-        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rebuild")
-        ahead: list[Future[_Read]] = []
+        workers = min(self.options.workers or MAX_WORKERS, len(lanes))
+        limit = self.options.read_limit(workers)
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rebuild")
+        ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rebuild-round")
+        #: where each lane's next read starts (ahead of the cursor while a round is folded)
+        places = {lane.name: _place_of(lane) for lane in lanes}
+        reading: Future[tuple[list[_Read], int]] | None = None
+        start = 0
         try:
-            reading = self._read_round(executor, cursor, pending, {})
             while True:
-                reads = [future.result() for future in reading]
-                reading = []
-                still = [read for read in reads if not read.done]
+                if reading is None:
+                    reading = ahead.submit(
+                        self._read_round, pool, workers, cursor, lanes, dict(places), start, limit
+                    )
+                reads, start = reading.result()
+                reading = None
+                places.update({read.lane.name: read.place for read in reads})
+                done = {read.lane.name for read in reads if read.done}
+                lanes = [lane for lane in lanes if lane.name not in done]
                 messages = [read.messages for read in reads if read.messages]
-                if still and messages and not stop():
-                    # the next round is read while this one is folded
-                    places = {read.lane.name: read.place for read in still}
-                    reading = ahead = self._read_round(
-                        executor, cursor, [read.lane for read in still], places
+                if lanes and messages and not stop():  # the next round, read meanwhile
+                    reading = ahead.submit(
+                        self._read_round, pool, workers, cursor, lanes, dict(places), start, limit
                     )
                 if messages:
                     batch = list(heapq.merge(*messages, key=lambda m: m.global_position))
                     if self.throttle is not None:
                         self.throttle.acquire(len(batch))
                     self._fold(bound, batch)
-                if messages or len(still) < len(reads):
                     self._advance(cursor, reads)
-                if not still:
+                elif done:
+                    self._advance(cursor, reads)
+                if not lanes:
                     return cursor.finished
                 if stop():
                     return False
-                if not reading:
-                    if not messages:  # caught up: wait for the settle window to pass ``until``
-                        wait_for = cursor.until + self.store.settle_window - self.clock()
-                        if wait_for > 0:
-                            self.sleep(min(wait_for, 1.0))
-                    reading = self._read_round(executor, cursor, [r.lane for r in still], {})
+                if reading is None and not messages:
+                    # caught up: wait for the settle window to pass ``until``
+                    wait_for = cursor.until + self.store.settle_window - self.clock()
+                    if wait_for > 0:
+                        self.sleep(min(wait_for, 1.0))
         finally:
-            for future in ahead:
-                future.cancel()
-            executor.shutdown(wait=True)
+            if reading is not None:
+                reading.cancel()
+            ahead.shutdown(wait=True)
+            pool.shutdown(wait=True)
 
     # -- reading -----------------------------------------------------------------------------
 
     def _read_round(
         self,
-        executor: ThreadPoolExecutor,
+        pool: ThreadPoolExecutor,
+        workers: int,
         cursor: ReplayCursor,
         lanes: list[Lane],
         places: dict[str, Any],
-    ) -> list[Future[_Read]]:
-        """One read of each lane, side by side, from its cursor or from ``places`` (a round
-        read ahead of the cursor)."""
-        limit = self.options.read_limit(len(lanes))
-        return [
-            executor.submit(self._read, cursor, lane, places.get(lane.name, _place_of(lane)), limit)
-            for lane in lanes
-        ]
+        start: int,
+        limit: int,
+    ) -> tuple[list[_Read], int]:
+        """A round: the lanes from ``start`` on (round the list), a wave of ``workers`` side by
+        side at a time, until ``fold`` messages have come or every lane has been read once;
+        what came, and where the next round starts."""
+        first = start % len(lanes)
+        order = lanes[first:] + lanes[:first]
+        reads: list[_Read] = []
+        read = 0
+        while read < len(order) and sum(len(r.messages) for r in reads) < self.options.round_limit:
+            wave = order[read : read + workers]
+            read += len(wave)
+            futures = [
+                pool.submit(self._read, cursor, lane, places.get(lane.name), limit) for lane in wave
+            ]
+            reads += [future.result() for future in futures]
+        return reads, first + read
 
     def _read(self, cursor: ReplayCursor, lane: Lane, place: Any, limit: int) -> _Read:
         if lane.is_segment:
