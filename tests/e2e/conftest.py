@@ -90,7 +90,11 @@ def site_in_each_topology(request, sites):
 def store_of(site):
     """The running system's message store (read it to check what was written)."""
     return MessageStore(
-        site.physical_name("MessageStoreTable"), client=site.client("dynamodb"), settle_window=0
+        site.physical_name("MessageStoreTable"),
+        client=site.client("dynamodb"),
+        settle_window=0,
+        # the site's, as its functions have it (the store's own default may differ)
+        category_partitions=int(site.parameters["CategoryPartitions"]),
     )
 
 
@@ -107,6 +111,7 @@ def stack_of(site):
         endpoint_url=site.endpoint_url,
         lambda_url=site.lambda_url,
         credentials=("testing", "testing"),
+        parameters=dict(site.parameters),
     )
 
 

@@ -12,7 +12,6 @@ import threading
 import pytest
 import requests
 
-from message_store import MessageStore
 from video_tutorials.aggregators.home_page import home_page_aggregator
 from video_tutorials.contracts.viewing import VideoViewed, viewing_stream
 from video_tutorials.mappings import MappingSwitch
@@ -180,9 +179,7 @@ def test_a_view_rebuilt_while_viewings_arrive_counts_each_once(site_in_each_topo
     traffic.start()
     rebuild(
         home_page_aggregator,
-        MessageStore(
-            site.physical_name("MessageStoreTable"), client=site.client("dynamodb"), settle_window=0
-        ),
+        store_of(site),  # the site's partitions, no settle window
         HomePageViews(site.physical_name("HomePageViewTable"), client=site.client("dynamodb")),
         pause=switch,
     )

@@ -402,7 +402,11 @@ class Rebuilds:
     def store(self) -> MessageStore:
         """The deployment's message store."""
         return MessageStore(
-            self.stack.physical_id("MessageStoreTable"), client=self.stack.client("dynamodb")
+            self.stack.physical_id("MessageStoreTable"),
+            client=self.stack.client("dynamodb"),
+            # the deployment's, which a tool's environment need not know (its lanes are the
+            # partitions: a wrong count would leave some unread)
+            category_partitions=self.stack.category_partitions(),
         )
 
     def view_repository(self, aggregator: Aggregator[Any]) -> Any:
@@ -763,6 +767,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-follow", action="store_true", help="with --in-lambda: start it and return"
     )
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        help="with --in-lambda: each invocation hands its cursor on after this long at most "
+        "(default: a minute before the function's timeout)",
+    )
     parser.add_argument("--rate", type=float, help="at most this many messages a second")
     parser.add_argument("--workers", type=int, help="lanes read side by side (default: all)")
     parser.add_argument(
@@ -806,6 +816,7 @@ def main(argv: list[str] | None = None) -> None:
             merged=arguments.merged,
             drain_seconds=arguments.drain_seconds,
             consumer_stopped=arguments.consumer_stopped,
+            max_seconds=arguments.max_seconds,
         )
     except ValidationError as exc:
         parser.error(str(exc))

@@ -35,6 +35,8 @@ class Stack:
     lambda_url: str | None = None
     #: the emulator's placeholder credentials (a devserver accepts any)
     credentials: tuple[str, str] | None = None
+    #: the template's parameters as deployed (NoEcho ones masked)
+    parameters: dict[str, str] = field(default_factory=dict)
 
     def physical_id(self, logical_id: str) -> str:
         """A resource's physical id (table name, queue URL, function name …)."""
@@ -46,6 +48,12 @@ class Stack:
     def has(self, logical_id: str) -> bool:
         """Whether the deployment has the resource (its topology's resources only)."""
         return logical_id in self.resources
+
+    def category_partitions(self) -> int | None:
+        """The category index's partitions as deployed (``CategoryPartitions``); ``None``
+        when unknown (then ``CATEGORY_PARTITIONS``, as the functions have it)."""
+        value = self.parameters.get("CategoryPartitions")
+        return int(value) if value else None
 
     def client(self, service: str) -> Any:
         """A client of ``service`` at this deployment's endpoint (Lambda: its own)."""
@@ -66,6 +74,7 @@ class Stack:
             endpoint_url=document.get("endpoint_url"),
             lambda_url=document.get("lambda_url"),
             credentials=("testing", "testing") if document.get("emulator_pid") else None,
+            parameters={k: str(v) for k, v in (document.get("parameters") or {}).items()},
         )
 
     @classmethod
@@ -83,9 +92,14 @@ class Stack:
                 if not page.get("NextToken"):
                     break
                 request["NextToken"] = page["NextToken"]
+            (described,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
         except Exception as exc:
             raise StackError(f"stack {stack_name}: {aws.error_code(exc) or exc}") from exc
-        return cls(name=stack_name, resources=resources)
+        parameters = {
+            p["ParameterKey"]: p.get("ResolvedValue") or p.get("ParameterValue", "")
+            for p in described.get("Parameters", ())
+        }
+        return cls(name=stack_name, resources=resources, parameters=parameters)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
