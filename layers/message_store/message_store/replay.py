@@ -15,13 +15,13 @@ What a view reads is cut into **lanes**, each read in order:
 A replay goes in **rounds**: the lanes not done yet are read a wave of ``workers`` at a time,
 side by side, each read at most a ``workers``-th of ``fold`` messages (and of a 1,000-item
 page), until ``fold`` messages have come or every lane has been read once; then the
-round's messages, merged in global order, are folded into the view **together**, so that an item many lanes
-feed (a total, a video's item fed by its viewing streams in every partition) is loaded and
-written once a round rather than once a lane. The next round is read while one is folded.
-Each stream's messages keep their order (they come from one lane, in order). Every view
-write is conditional on the version it loaded: a write that meets another writer's is
-folded again (``BoundAggregator`` loads the items anew; a message already applied is
-skipped by its position).
+round's messages, merged in global order, are folded into the view **together**, so that
+an item many lanes feed (a total, a video's item fed by its viewing streams in every
+partition) is loaded and written once a round rather than once a lane. The next round is
+read while one is folded. Each stream's messages keep their order (they come from one lane,
+in order). Every view write is conditional on the version it loaded: a write that meets
+another writer's is folded again (``BoundAggregator`` loads the items anew; a message
+already applied is skipped by its position).
 
 The **cursor** (``ReplayCursor``) says how far each lane has been applied; it is saved after
 every round, on the condition that no other runner has claimed the rebuild since. Folding is
