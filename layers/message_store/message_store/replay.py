@@ -12,9 +12,9 @@ What a view reads is cut into **lanes**, each read in order:
 - or, for an aggregator of every message (``Declaration.everything``), the segments of a
   parallel scan of the table.
 
-A replay goes in **rounds**: the lanes not done yet are read a wave of ``workers`` at a time,
-side by side, each read at most a ``workers``-th of ``fold`` messages (and of a 1,000-item
-page), until ``fold`` messages have come or every lane has been read once; then the
+A replay goes in **rounds**: the lanes not done yet are read ``workers`` at a time, side by
+side, each read at most a ``workers``-th of ``fold`` messages (and of a 1,000-item page),
+until ``fold`` messages have come or every lane has been read once; then the
 round's messages, merged in global order, are folded into the view **together**, so that
 an item many lanes feed (a total, a video's item fed by its viewing streams in every
 partition) is loaded and written once a round rather than once a lane. The next round is
@@ -44,7 +44,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -689,21 +689,36 @@ class Replay:
         start: int,
         limit: int,
     ) -> tuple[list[_Read], int]:
-        """A round: the lanes from ``start`` on (round the list), a wave of ``workers`` side by
-        side at a time, until ``fold`` messages have come or every lane has been read once;
-        what came, and where the next round starts."""
+        """A round: the lanes from ``start`` on (round the list), ``workers`` reads in flight
+        (a lane's read starts as soon as another's ends), until ``fold`` messages have come or
+        every lane has been read once; what came, and where the next round starts."""
         first = start % len(lanes)
-        order = lanes[first:] + lanes[:first]
+        waiting = iter(lanes[first:] + lanes[:first])
+        in_flight: set[Future[_Read]] = set()
         reads: list[_Read] = []
-        read = 0
-        while read < len(order) and sum(len(r.messages) for r in reads) < self.options.round_limit:
-            wave = order[read : read + workers]
-            read += len(wave)
-            futures = [
-                pool.submit(self._read, cursor, lane, places.get(lane.name), limit) for lane in wave
-            ]
-            reads += [future.result() for future in futures]
-        return reads, first + read
+        came = started = 0
+
+        def start_one() -> bool:
+            nonlocal started
+            lane = next(waiting, None)
+            if lane is None:
+                return False
+            in_flight.add(pool.submit(self._read, cursor, lane, places.get(lane.name), limit))
+            started += 1
+            return True
+
+        while len(in_flight) < workers and start_one():
+            pass
+        while in_flight:
+            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                in_flight.discard(future)
+                read = future.result()
+                reads.append(read)
+                came += len(read.messages)
+            while len(in_flight) < workers and came < self.options.round_limit and start_one():
+                pass
+        return reads, first + started
 
     def _read(self, cursor: ReplayCursor, lane: Lane, place: Any, limit: int) -> _Read:
         if lane.is_segment:
