@@ -209,6 +209,11 @@ class QueuePoller(Poller):
         self.status = "polling"
         self.rounds.begin()
         records = self._receive_batch()
+        if records and self._halting():
+            # disabled (or stopped) while it received: no new invocation; the messages go
+            # back to the queue, visible at once, for when the mapping is enabled again
+            self._return(records)
+            records = []
         if records:
             self._deliver(records)
             self.rounds.finished()
@@ -317,6 +322,17 @@ class QueuePoller(Poller):
             f"{what}: back after the visibility timeout ({self.visibility_timeout:g} s)",
             [describe_record(r) for i, r in enumerate(records) if i in failed],
         )
+
+    def _return(self, records: list[dict[str, Any]]) -> None:
+        for start in range(0, len(records), 10):
+            chunk = records[start : start + 10]
+            self.client.change_message_visibility_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": r["receiptHandle"], "VisibilityTimeout": 0}
+                    for i, r in enumerate(chunk)
+                ],
+            )
 
     def _delete(self, records: list[dict[str, Any]]) -> None:
         for start in range(0, len(records), 10):
