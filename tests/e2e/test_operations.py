@@ -164,6 +164,8 @@ def test_a_view_rebuilt_while_viewings_arrive_counts_each_once(site_in_each_topo
     video_id = a_video(site)
     origin = site.api_url
 
+    answers: list[int] = []
+
     def record(count: int) -> None:
         for _ in range(count):
             response = requests.post(
@@ -172,7 +174,7 @@ def test_a_view_rebuilt_while_viewings_arrive_counts_each_once(site_in_each_topo
                 allow_redirects=False,
                 timeout=30,
             )
-            assert response.status_code == 303
+            answers.append(response.status_code)
 
     switch = home_page_switch(site)
     traffic = threading.Thread(target=record, args=(12,))
@@ -185,6 +187,12 @@ def test_a_view_rebuilt_while_viewings_arrive_counts_each_once(site_in_each_topo
     )
     traffic.join()
     site.wait_idle(timeout=60)
+    # A rebuild empties the view before it replays: until the video's item is back, the
+    # home page does not know it is published, and a viewing of it is refused (404, nothing
+    # written) — a known limit (docs/operations.md). Nothing else may happen to a viewing.
+    assert len(answers) == 12
+    assert set(answers) <= {303, 404}, answers
+    assert 303 in answers, answers
 
     valid = [
         m
