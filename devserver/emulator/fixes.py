@@ -21,6 +21,9 @@
   query returns, so reading a category page by page cost more per message the larger the
   store. So the sorted list is kept until an item is put or deleted (the only ways moto
   changes which items a table holds; an update changes an item in place, never its key).
+- moto's ``TransactWriteItems`` deep-copies a table (to put it back if the transaction
+  fails) once for each of the transaction's items on it, before applying any: a transaction
+  of 100 items on a view table copied it 100 times. A table is copied once a transaction.
 """
 
 from __future__ import annotations
@@ -124,6 +127,45 @@ def keep_tables_sorted() -> None:
     _patch(Table, "delete_item", forgetting)
 
 
+def copy_each_table_once_a_transaction() -> None:
+    """Make moto's ``transact_write_items`` back each table up once (once per process).
+
+    moto takes its backups with ``copy.deepcopy`` in its models module, all before the first
+    operation: for the transaction's time that module's ``copy`` hands out one copy per
+    table (the emulator runs one request at a time, so no other request sees it)."""
+    import copy
+
+    from moto.dynamodb import models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    class OneCopyPerTable:
+        def __init__(self) -> None:
+            self.tables: dict[int, Any] = {}
+
+        def deepcopy(self, value: Any, memo: Any = None) -> Any:
+            if not isinstance(value, Table):
+                return copy.deepcopy(value, memo)
+            if id(value) not in self.tables:
+                self.tables[id(value)] = copy.deepcopy(value)
+            return self.tables[id(value)]
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(copy, name)
+
+    def fixed(transact: Callable[..., Any]) -> Callable[..., Any]:
+        def transact_write_items(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+            models.copy = OneCopyPerTable()  # type: ignore[assignment]
+            try:
+                return transact(self, *args, **kwargs)
+            finally:
+                models.copy = copy
+
+        return transact_write_items
+
+    _patch(DynamoDBBackend, "transact_write_items", fixed)
+
+
 def _patch(owner: type, name: str, fix: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
     """Replace ``owner.name`` by ``fix(original)``, once per process."""
     original = getattr(owner, name)
@@ -152,3 +194,4 @@ def install() -> None:
     number_fifo_messages()
     count_or_branches_apart()
     keep_tables_sorted()
+    copy_each_table_once_a_transaction()

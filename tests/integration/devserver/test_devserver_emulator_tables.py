@@ -71,3 +71,59 @@ def test_every_read_after_a_change_sees_the_table_as_it_is(sample):
         RequestItems={table: [{"PutRequest": {"Item": key(5)}}, {"DeleteRequest": {"Key": key(4)}}]}
     )
     sees([(1, "updated"), (5, None)])
+
+
+def test_a_transaction_applies_whole_or_not_at_all_on_each_of_its_tables(sample):
+    """Tables without a stream, as the views are: a failed transaction leaves each of its
+    tables as it was (the emulator backs each up once a transaction)."""
+    dynamodb = sample.dynamodb
+    tables = [a_key("views") for _ in range(2)]
+    for table in tables:
+        dynamodb.create_table(
+            TableName=table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        )
+
+    def put(table, item_id, value):
+        return {"Put": {"TableName": table, "Item": {"id": {"S": item_id}, "v": {"N": value}}}}
+
+    def contents(table):
+        items = dynamodb.scan(TableName=table, ConsistentRead=True)["Items"]
+        return sorted((i["id"]["S"], int(i["v"]["N"])) for i in items)
+
+    try:
+        dynamodb.transact_write_items(
+            TransactItems=[put(tables[0], f"item{n}", "1") for n in range(30)]
+            + [put(tables[1], "other", "1")]
+        )
+        before = [contents(table) for table in tables]
+        assert len(before[0]) == 30
+
+        failing = [put(tables[0], f"item{n}", "2") for n in range(20)] + [
+            put(tables[1], "other", "2"),
+            {
+                "Update": {
+                    "TableName": tables[0],
+                    "Key": {"id": {"S": "item29"}},
+                    "UpdateExpression": "SET v = :v",
+                    "ConditionExpression": "v = :was",
+                    "ExpressionAttributeValues": {":v": {"N": "2"}, ":was": {"N": "7"}},
+                }
+            },
+        ]
+        try:
+            dynamodb.transact_write_items(TransactItems=failing)
+        except dynamodb.exceptions.TransactionCanceledException:
+            pass
+        else:
+            raise AssertionError("the transaction should have been cancelled")
+
+        assert [contents(table) for table in tables] == before
+        dynamodb.transact_write_items(TransactItems=failing[:-1])
+        assert dict(contents(tables[0])) == {f"item{n}": 2 if n < 20 else 1 for n in range(30)}
+        assert contents(tables[1]) == [("other", 2)]
+    finally:
+        for table in tables:
+            dynamodb.delete_table(TableName=table)
