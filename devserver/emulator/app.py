@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .actions import action_of, reads_only
-from .fixes import prune_shard_iterators
+from .fixes import forget_tables, prune_shard_iterators
 from .mail import Outbox
 from .pipe import emit
 from .snapshots import snapshot_bytes
@@ -62,8 +62,10 @@ class EmulatorApp:
             finally:
                 if hasattr(response, "close"):
                     response.close()
-            if not reads_only(action) and not _received_nothing(action, chunks):
-                self.dirty = True
+            if not reads_only(action):
+                forget_tables()  # what moto's tables keep between changes (``fixes``)
+                if not _received_nothing(action, chunks):
+                    self.dirty = True
             if "/ses/aws4_request" in environ.get("HTTP_AUTHORIZATION", ""):
                 self.outbox.collect(environ, body)
             if action == "GetRecords":

@@ -127,3 +127,69 @@ def test_a_transaction_applies_whole_or_not_at_all_on_each_of_its_tables(sample)
     finally:
         for table in tables:
             dynamodb.delete_table(TableName=table)
+
+
+def test_a_query_of_an_index_sees_its_partition_as_it_is_after_each_change(sample):
+    """The emulator groups a table's items by an index's partition key between changes: an
+    item put, deleted, or moved to another partition by an update (in place, or in a
+    transaction) is where it now is at the next query."""
+    dynamodb = sample.dynamodb
+    table = a_key("indexed")
+    dynamodb.create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "id", "AttributeType": "S"},
+            {"AttributeName": "part", "AttributeType": "S"},
+            {"AttributeName": "at", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-part",
+                "KeySchema": [
+                    {"AttributeName": "part", "KeyType": "HASH"},
+                    {"AttributeName": "at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+
+    def put(item_id, part, at):
+        dynamodb.put_item(
+            TableName=table,
+            Item={"id": {"S": item_id}, "part": {"S": part}, "at": {"S": at}},
+        )
+
+    def move(item_id, part):
+        return {
+            "TableName": table,
+            "Key": {"id": {"S": item_id}},
+            "UpdateExpression": "SET part = :p",
+            "ExpressionAttributeValues": {":p": {"S": part}},
+        }
+
+    def partition(part):
+        items = dynamodb.query(
+            TableName=table,
+            IndexName="by-part",
+            KeyConditionExpression="part = :p",
+            ExpressionAttributeValues={":p": {"S": part}},
+        )["Items"]
+        return [i["id"]["S"] for i in items]
+
+    try:
+        put("a", "p1", "3")
+        put("b", "p1", "1")
+        put("c", "p2", "2")
+        assert (partition("p1"), partition("p2")) == (["b", "a"], ["c"])
+        dynamodb.update_item(**move("a", "p2"))
+        assert (partition("p1"), partition("p2")) == (["b"], ["c", "a"])
+        dynamodb.transact_write_items(TransactItems=[{"Update": move("c", "p3")}])
+        assert (partition("p2"), partition("p3")) == (["a"], ["c"])
+        dynamodb.delete_item(TableName=table, Key={"id": {"S": "b"}})
+        put("d", "p1", "0")
+        assert (partition("p1"), partition("p2"), partition("p4")) == (["d"], ["a"], [])
+    finally:
+        dynamodb.delete_table(TableName=table)
