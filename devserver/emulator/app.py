@@ -21,7 +21,7 @@ from .fixes import forget_tables, prune_shard_iterators
 from .mail import Outbox
 from .pipe import emit
 from .snapshots import snapshot_bytes
-from .writes import write_of
+from .writes import service_of, write_of
 
 
 class EmulatorApp:
@@ -54,6 +54,7 @@ class EmulatorApp:
             statuses.append(status)
             return start_response(status, *args)
 
+        write = None
         with self.lock:
             self.requests += 1
             response = self.app(environ, noting_start_response)
@@ -63,7 +64,11 @@ class EmulatorApp:
                 if hasattr(response, "close"):
                     response.close()
             if not reads_only(action):
-                forget_tables()  # what moto's tables keep between changes (``fixes``)
+                write = write_of(environ, action, body)
+                if write is not None and write.service == "dynamodb":
+                    forget_tables(write.targets)  # what moto's tables keep (``fixes``)
+                elif service_of(environ) == "dynamodb":
+                    forget_tables(None)  # a table created, changed, restored …
                 if not _received_nothing(action, chunks):
                     self.dirty = True
             if "/ses/aws4_request" in environ.get("HTTP_AUTHORIZATION", ""):
@@ -71,10 +76,8 @@ class EmulatorApp:
             if action == "GetRecords":
                 prune_shard_iterators()
         # after the lock: the parent may act on it at once (a poller reads what was written)
-        if self.report_writes and statuses and statuses[0].startswith("2"):
-            write = write_of(environ, action, body)
-            if write is not None:
-                emit(write.to_event())
+        if self.report_writes and statuses and statuses[0].startswith("2") and write is not None:
+            emit(write.to_event())
         return chunks
 
     def snapshot(self, force: bool = False) -> bool:

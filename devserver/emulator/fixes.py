@@ -21,8 +21,8 @@
   its partition: 121 ms a query on a 20,000-item table here, whatever the query returns, so
   reading a category page by page cost more per message the larger the store. So a table
   keeps its sorted items, and its items grouped by the partition key of each index queried
-  (string keys), until a request changes anything (``forget_tables``, called by the
-  emulator's app after every request that is not a read).
+  (string keys), until a request writes to it (``forget_tables``, called by the emulator's
+  app after every DynamoDB request that is not a read: the tables it names, or all).
 - moto's ``TransactWriteItems`` deep-copies a table (to put it back if the transaction
   fails) once for each of the transaction's items on it, before applying any: a transaction
   of 100 items on a view table copied it 100 times. A table is copied once a transaction.
@@ -168,15 +168,19 @@ def keep_tables_sorted() -> None:
     _patch(Table, "delete_item", forgetting)
 
 
-def forget_tables() -> None:
-    """After any request that may change something: every table sorts and groups anew
-    (an update changes an item in place, maybe the attribute an index groups it by)."""
+def forget_tables(names: tuple[str, ...] | None) -> None:
+    """After a request that may have changed them: the tables named (``None``: every table)
+    sort and group anew (an update changes an item in place, maybe the attribute an index
+    groups it by)."""
     from moto.dynamodb.models import dynamodb_backends
 
+    # a request may name a table by its ARN (…:table/NAME)
+    wanted = None if names is None else {name.rsplit(":table/", 1)[-1] for name in names}
     for regions in dynamodb_backends.values():
         for backend in regions.values():
-            for table in backend.tables.values():
-                _forget(table)
+            for name, table in backend.tables.items():
+                if wanted is None or name in wanted:
+                    _forget(table)
 
 
 def _forget(table: Any) -> None:

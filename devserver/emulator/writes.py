@@ -55,12 +55,17 @@ class Write:
         }
 
 
+def service_of(environ: dict[str, Any]) -> str:
+    """The service a request is signed for (``dynamodb``, ``sqs`` …; empty when unsigned)."""
+    match = _SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(1) if match else ""
+
+
 def write_of(environ: dict[str, Any], action: str | None, body: bytes) -> Write | None:
     """The write a request makes, if a poller may be waiting for it (else None)."""
     if action is None:
         return None
-    match = _SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
-    service = match.group(1) if match else ""
+    service = service_of(environ)
     if service == "dynamodb" and action in _DYNAMODB_WRITES:
         return Write(service, action, _tables(action, _json(body)))
     if service == "sqs" and action in _SQS_WRITES:

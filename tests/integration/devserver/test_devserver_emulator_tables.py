@@ -191,5 +191,10 @@ def test_a_query_of_an_index_sees_its_partition_as_it_is_after_each_change(sampl
         dynamodb.delete_item(TableName=table, Key={"id": {"S": "b"}})
         put("d", "p1", "0")
         assert (partition("p1"), partition("p2"), partition("p4")) == (["d"], ["a"], [])
+        arn = dynamodb.describe_table(TableName=table)["Table"]["TableArn"]
+        dynamodb.put_item(  # a table named by its ARN
+            TableName=arn, Item={"id": {"S": "e"}, "part": {"S": "p4"}, "at": {"S": "9"}}
+        )
+        assert partition("p4") == ["e"]
     finally:
         dynamodb.delete_table(TableName=table)
