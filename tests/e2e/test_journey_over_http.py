@@ -14,38 +14,13 @@ import time
 import uuid
 
 import pytest
-import requests
 
+from tests.support.traffic import Browser
 from video_tutorials.contracts.viewing import viewing_stream
 
 from .conftest import console_of, store_of, the_mail_to
 
 PASSWORD = "correct horse battery"
-
-
-class Browser:
-    """An HTTP client that keeps cookies and sends the site's Origin, like a browser."""
-
-    def __init__(self, api_url: str) -> None:
-        self.api_url = api_url.rstrip("/")
-        self.session = requests.Session()
-
-    def get(self, path: str) -> requests.Response:
-        return self.session.get(self.api_url + path, allow_redirects=False, timeout=30)
-
-    def post(self, path: str, form: dict[str, str] | None = None) -> requests.Response:
-        return self.session.post(
-            self.api_url + path,
-            data=form or {},
-            headers={"Origin": self.api_url},
-            allow_redirects=False,
-            timeout=30,
-        )
-
-    def follow(self, response: requests.Response) -> requests.Response:
-        """The page a 303 sends the browser to."""
-        assert response.status_code == 303, response.text[:500]
-        return self.get(response.headers["Location"])
 
 
 def watched(page: str) -> int:

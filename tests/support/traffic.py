@@ -52,6 +52,11 @@ class Browser:
             timeout=60,
         )
 
+    def follow(self, response: requests.Response) -> requests.Response:
+        """The page a 303 sends the browser to."""
+        assert response.status_code == 303, response.text[:500]
+        return self.get(response.headers["Location"])
+
 
 def expect(response: requests.Response, status: int, what: str) -> requests.Response:
     assert response.status_code == status, f"{what}: {response.status_code} {response.text[:400]}"
