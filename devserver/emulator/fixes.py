@@ -26,6 +26,12 @@
 - moto's ``TransactWriteItems`` deep-copies a table (to put it back if the transaction
   fails) once for each of the transaction's items on it, before applying any: a transaction
   of 100 items on a view table copied it 100 times. A table is copied once a transaction.
+- moto writes a DynamoDB response by walking the service model for every value: each
+  ``AttributeValue`` costs ten member lookups through its attribute picker, so an item
+  holding a list of 128 numbers took 30 ms to write out, four fifths of its ``GetItem``
+  (a home-page query of ten such items took 50 ms). An ``AttributeValue`` that moto holds
+  as a plain wire-format dict (every one it returns) is written out directly, to the same
+  JSON.
 """
 
 from __future__ import annotations
@@ -227,6 +233,60 @@ def copy_each_table_once_a_transaction() -> None:
     _patch(DynamoDBBackend, "transact_write_items", fixed)
 
 
+class _NotWireFormat(Exception):
+    """An attribute value moto holds as something else than a wire-format dict."""
+
+
+def _wire_attribute_value(value: Any, base64: Callable[[Any], str]) -> dict[str, Any]:
+    """What moto's JSON serializer makes of an ``AttributeValue`` dict, made directly."""
+    if not isinstance(value, dict):
+        raise _NotWireFormat
+    wire: dict[str, Any] = {}
+    for kind, member in value.items():
+        if member is None:
+            continue
+        if kind in ("S", "N"):
+            wire[kind] = str(member) if member not in ("", {}, []) else member
+        elif kind in ("BOOL", "NULL"):
+            wire[kind] = member
+        elif kind == "M":
+            wire[kind] = {name: _wire_attribute_value(v, base64) for name, v in member.items()}
+        elif kind == "L":
+            wire[kind] = [_wire_attribute_value(v, base64) for v in member]
+        elif kind in ("SS", "NS"):
+            wire[kind] = [str(v) if v not in ("", {}, []) else v for v in member]
+        elif kind == "B":
+            wire[kind] = base64(member)
+        elif kind == "BS":
+            wire[kind] = [base64(v) for v in member]
+        else:
+            raise _NotWireFormat
+    return wire
+
+
+def serialize_attribute_values_directly() -> None:
+    """Write moto's DynamoDB attribute values out without the model walk (once per process)."""
+    from moto.core.serialize import JSONSerializer
+
+    def fixed(serialize: Callable[..., Any]) -> Callable[..., Any]:
+        def _serialize_type_structure(
+            self: JSONSerializer, serialized: Any, value: Any, shape: Any, key: str
+        ) -> None:
+            if key and shape.name == "AttributeValue":
+                try:
+                    wire = _wire_attribute_value(value, self._base64)
+                except _NotWireFormat:
+                    pass
+                else:
+                    self._default_serialize(serialized, wire, shape, key)
+                    return
+            serialize(self, serialized, value, shape, key)
+
+        return _serialize_type_structure
+
+    _patch(JSONSerializer, "_serialize_type_structure", fixed)
+
+
 def _patch(owner: type, name: str, fix: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
     """Replace ``owner.name`` by ``fix(original)``, once per process."""
     original = getattr(owner, name)
@@ -234,6 +294,7 @@ def _patch(owner: type, name: str, fix: Callable[[Callable[..., Any]], Callable[
         return
     patched = fix(original)
     patched._devserver_fixed = True  # type: ignore[attr-defined]
+    patched.__wrapped__ = original  # type: ignore[attr-defined]
     setattr(owner, name, patched)
 
 
@@ -256,3 +317,4 @@ def install() -> None:
     count_or_branches_apart()
     keep_tables_sorted()
     copy_each_table_once_a_transaction()
+    serialize_attribute_values_directly()
