@@ -30,6 +30,8 @@ from .rounds import Rounds
 
 _SHARD_REFRESH_CYCLES = 40
 _PAGES_PER_CYCLE = 20
+#: records a ``GetRecords`` asks for: a page with fewer has read the shard up to its end
+_PAGE_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -281,13 +283,16 @@ class StreamTail:
             pages = 0
             while not shard.closed and pages < _PAGES_PER_CYCLE:
                 pages += 1
-                records = self._read_page(shard)
-                if not records:
-                    break
-                added = True
+                records, full = self._read_page(shard)
+                added = added or bool(records)
+                if not full:
+                    break  # the end of the shard: what is written next wakes the next round
         return added
 
-    def _read_page(self, shard: Shard) -> list[CachedRecord]:
+    def _read_page(self, shard: Shard) -> tuple[list[CachedRecord], bool]:
+        """The records of the shard's next page that are new; whether the page was full.
+
+        The pollers are woken as soon as a page brings records, not at the round's end."""
         if shard.iterator is None:
             request = {"StreamArn": self.stream_arn, "ShardId": shard.shard_id}
             if shard.sequence_numbers:
@@ -297,10 +302,10 @@ class StreamTail:
                 request["ShardIteratorType"] = "TRIM_HORIZON"
             shard.iterator = self.client.get_shard_iterator(**request)["ShardIterator"]
         try:
-            response = self.client.get_records(ShardIterator=shard.iterator, Limit=1000)
+            response = self.client.get_records(ShardIterator=shard.iterator, Limit=_PAGE_LIMIT)
         except self.client.exceptions.ExpiredIteratorException:
             shard.iterator = None
-            return []
+            return [], True  # read again with a new iterator
         shard.iterator = response.get("NextShardIterator")
         if shard.iterator is None:
             shard.closed = True
@@ -314,4 +319,6 @@ class StreamTail:
             with self.condition:
                 shard.records.extend(cached)
                 shard.sequence_numbers.extend(c.sequence_number for c in cached)
-        return cached
+                self.generation += 1
+                self.condition.notify_all()
+        return cached, len(response["Records"]) >= _PAGE_LIMIT
