@@ -32,6 +32,7 @@ from .mappings import EventSourceMappings
 from .mappings.checkpoints import CheckpointStore
 from .mappings.destinations import Destinations
 from .mappings.poller import Poller
+from .mappings.wakeups import table_of_stream
 from .options import Options, default_stack_name
 from .outbox import DEFAULT_STATE_DIR, Mail, sent_mail
 from .report import Report
@@ -256,6 +257,12 @@ class DevServer:
             environments,
             on_line=self.console.function_log,
             on_invoked=self._invoked if options.wake_on_writes and not endpoint.embedded else None,
+        )
+        # whose writes feed a mapping (whose turn comes sooner: ``runtime.turns``)
+        self.runtime.tables.sources = frozenset(
+            table_of_stream(mapping.source_arn)
+            for mapping in self.application.mappings
+            if ":dynamodb:" in mapping.source_arn
         )
         assert self.checkpoints is not None
         resources = self.resources

@@ -86,7 +86,11 @@ class Gateway:
         fail_before, fail_after = self.chaos(route.function_id) if self.chaos else (False, False)
         started = time.monotonic()
         result = self.runtime.invoke(
-            route.function_id, event, fail_before=fail_before, fail_after=fail_after
+            route.function_id,
+            event,
+            fail_before=fail_before,
+            fail_after=fail_after,
+            request=True,  # a user waits for the page
         )
         if (time.monotonic() - started) * 1000 > route.timeout_ms:
             response = json_error(504, "Endpoint request timed out")

@@ -20,6 +20,7 @@ as Lambda resets a timed-out sandbox.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import threading
@@ -37,6 +38,7 @@ from .context import LambdaContext, trace_id
 from .output import ROUTER, FunctionOutput, LineSink
 from .results import FunctionError, InvocationResult, MarshalError, error_from, marshal
 from .sandbox import WORLD_LOCK, FunctionSandbox, Sandboxes, Stay
+from .turns import TableUse, WorldLock, returning
 from .watchdog import FunctionTimeout, Watchdog
 
 T = TypeVar("T")
@@ -60,10 +62,11 @@ class Runtime:
         self.on_invoked = on_invoked
         #: told of every AWS request a function's clients make (see ``aws_requests``)
         self.on_request = on_request
-        if on_request is not None:
-            aws_requests.install()
+        #: who writes which table, and what sleeping invocations wait on (whose turn: ``turns``)
+        self.tables = TableUse()
+        aws_requests.install()
         # the process's lock, not this runtime's: what an invocation swaps is the process's
-        self.lock = WORLD_LOCK
+        self.lock: WorldLock = WORLD_LOCK
         self.invocations = 0
         self.in_flight = 0
         #: invocations that have returned: what ``wait_idle`` counts (a started one may
@@ -83,6 +86,18 @@ class Runtime:
         self.output.fallback = self._fallback
         self._worlds = Sandboxes(self.sandboxes, self.output)
         yielding.install()
+
+    def _observe(
+        self,
+        function_id: str,
+        service: str,
+        operation: str,
+        params: Mapping[str, Any],
+        response: Mapping[str, Any],
+    ) -> None:
+        self.tables.observe(function_id, service, operation, params)
+        if self.on_request is not None:
+            self.on_request(function_id, service, operation, params, response)
 
     def _line_outside(self, _function_id: str, line: str) -> None:
         self.on_line("-", line)  # a function's thread still writing after its invocation
@@ -105,7 +120,7 @@ class Runtime:
         with sandbox.busy, self.lock, self._worlds.inside(sandbox):
             if sandbox.handler is not None:
                 return None
-            aws_requests.watching_as(self.on_request, function_id)
+            aws_requests.watching_as(self._observe, function_id)
             try:
                 return sandbox.load()
             finally:
@@ -144,11 +159,14 @@ class Runtime:
         *,
         fail_before: bool = False,
         fail_after: bool = False,
+        request: bool = False,
     ) -> InvocationResult:
         """Run the function's handler with ``event``; never raises for the handler's errors.
 
         ``fail_before``/``fail_after`` inject a failure (chaos): before the handler runs
         (it does not run), or after it ran (its effects stay, its result is lost).
+        ``request``: someone waits for the answer (a user's page): it goes before the
+        consumers nobody waits on (see ``turns``).
         """
         if function_id not in self.sandboxes:
             raise KeyError(f"no function {function_id} in the template")
@@ -167,11 +185,12 @@ class Runtime:
                 return result
             # the sandbox first, then the world: a sleeping invocation holds its sandbox
             # only, so whoever waits for the sandbox never holds the world meanwhile
-            with sandbox.busy, self.lock:
+            rank = functools.partial(self.tables.rank, function_id, request=request)
+            with sandbox.busy, self.lock.held(rank):
                 started = time.monotonic()
                 with self._worlds.inside(sandbox) as stay:
                     sandbox.output.lines = result.logs
-                    aws_requests.watching_as(self.on_request, function_id)
+                    aws_requests.watching_as(self._observe, function_id)
                     try:
                         self._run(stay, event, request_id, result, started)
                     finally:
@@ -238,7 +257,8 @@ class Runtime:
         try:
             try:
                 # only the handler yields while it sleeps: never a cold start (an import)
-                yielding.sleeping_as(_Pause(stay, self.lock, self._watchdog, token, deadline))
+                pause = _Pause(stay, self.lock, self.tables, self._watchdog, token, deadline)
+                yielding.sleeping_as(pause)
                 value = sandbox.handler(event, context)
             finally:
                 yielding.sleeping_as(None)
@@ -270,13 +290,15 @@ class _Pause:
     def __init__(
         self,
         stay: Stay,
-        lock: threading.Lock,
+        lock: WorldLock,
+        tables: TableUse,
         watchdog: Watchdog,
         token: int,
         deadline: float,
     ) -> None:
         self.stay = stay
         self.lock = lock
+        self.tables = tables
         self.watchdog = watchdog
         self.token = token
         self.deadline = deadline
@@ -295,12 +317,14 @@ class _Pause:
             yield  # timed out already: its FunctionTimeout is on its way
             return
         try:
+            self.tables.sleeping()
             self.stay.step_out()
             self.lock.release()
             try:
                 yield
             finally:
-                self.lock.acquire()
+                # back before those that came meanwhile: the page its user waits for
+                self.lock.acquire(rank=returning())
                 self.stay.step_in()
         finally:
             in_time = self.watchdog.resume(self.token)

@@ -39,9 +39,11 @@ from ..template.functions import FunctionSpec
 from .context import log_stream_name_now
 from .output import FunctionOutput, OutputRouter
 from .results import FunctionError, error_from
+from .turns import WorldLock
 
-#: held while a function's world is swapped in: one at a time in this process
-WORLD_LOCK = threading.Lock()
+#: held while a function's world is swapped in: one at a time in this process, handed on
+#: by rank (see ``turns``)
+WORLD_LOCK = WorldLock()
 
 
 def host_environment() -> dict[str, str]:
