@@ -20,6 +20,7 @@ from tests.support.applications import (
 )
 from tests.support.factories import an_api_request
 from video_tutorials.applications import authenticate
+from video_tutorials.contracts.authentication import UserLoginFailed
 
 PASSWORD = "correct horse battery"
 
@@ -181,3 +182,55 @@ def test_a_store_outage_while_logging_in_is_a_503_without_a_session(setup):
 
     assert response["statusCode"] == 503
     assert set_cookies(response) == []
+
+
+class WatchedStore(InMemoryMessageStore):
+    """The store, noting each write's expected version; ``cut_in`` appends another instance's
+    message just before the first write that expects a version (it then conflicts)."""
+
+    def __init__(self, *, cut_in: bool = False) -> None:
+        super().__init__()
+        self.expected: list[int | None] = []
+        self.cut_in = cut_in
+
+    def write(self, stream_name, message, expected_version=None):
+        self.expected.append(expected_version)
+        if self.cut_in and expected_version is not None:
+            self.cut_in = False
+            other = UserLoginFailed(user_id=message.data["userId"], reason="wrong password")
+            super().write(stream_name, other.to_message())
+        return super().write(stream_name, message, expected_version)
+
+
+def watched_setup(store: WatchedStore):
+    credentials = FakeCredentialsView()
+    passwords = CountingPasswords()
+    app = authenticate.create_app(
+        a_site(), store=store, credentials=credentials, passwords=passwords
+    )
+    user = credentials.add(str(uuid.uuid4()), "ada@example.com", passwords.hash(PASSWORD))
+    return app, user
+
+
+def test_a_log_in_is_written_right_after_the_newest_message_its_lock_check_read():
+    store = WatchedStore()
+    app, user = watched_setup(store)
+
+    assert app.resolve(log_in(password="wrong password!"), {})["statusCode"] == 401
+    assert app.resolve(log_in(), {})["statusCode"] == 303
+
+    # the store knows where the stream ends from the lock check: no query before the put
+    assert store.expected == [-1, 0]
+    failed, logged_in = store.read_stream(f"authentication-{user.user_id}")
+    assert (failed.type, logged_in.type) == ("UserLoginFailed", "UserLoggedIn")
+
+
+def test_a_message_written_meanwhile_by_another_instance_does_not_lose_the_log_in():
+    store = WatchedStore(cut_in=True)
+    app, user = watched_setup(store)
+
+    assert app.resolve(log_in(), {})["statusCode"] == 303
+
+    assert store.expected == [-1, None]  # the conflict, then at the end
+    other, logged_in = store.read_stream(f"authentication-{user.user_id}")
+    assert (other.type, logged_in.type) == ("UserLoginFailed", "UserLoggedIn")

@@ -22,6 +22,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Form, Query
 from pydantic import ValidationError
 
+from message_store import Message, VersionConflictError
 from message_store import category as category_of
 from message_store import id as id_of
 from webglue import WebApp, field_errors, safe_next_path
@@ -63,17 +64,27 @@ def create_app(
     hashing = passwords or Passwords()
     limits = site.log_in_limits
 
-    def locked_until(stream: str) -> datetime | None:
-        """When the account's log-in lock ends (``None``: not locked), from its stream.
+    def locked_until(stream: str) -> tuple[datetime | None, int]:
+        """When the account's log-in lock ends (``None``: not locked), from its stream, and
+        the position of the stream's newest message (``-1``: none).
 
         Only the newest ``limits.failures`` messages matter; the newest alone settles the
         usual case (it is not a failure, or there are too few messages): one query.
         """
         last = store.read_last_message(stream)
+        version = -1 if last is None else last.position
         if last is None or last.type != UserLoginFailed.type or last.position + 1 < limits.failures:
-            return None
+            return None, version
         newest = store.read_stream(stream, last.position + 1 - limits.failures, limits.failures)
-        return limits.locked_until(failures_in_a_row(newest), clock())
+        return limits.locked_until(failures_in_a_row(newest), clock()), version
+
+    def record(stream: str, message: Message, version: int) -> None:
+        """Append ``message`` right after the newest message read (one request: the store
+        knows the position); after another writer's meanwhile, at the end."""
+        try:
+            store.write(stream, message, expected_version=version)
+        except VersionConflictError:
+            store.write(stream, message)
 
     def form_page(
         status: int = 200,
@@ -152,7 +163,7 @@ def create_app(
 
         request = app.current_request
         stream = authentication_stream(found.user_id)
-        until = locked_until(stream)
+        until, version = locked_until(stream)
         if until is not None:
             wait = retry_after(until, clock())
             app.logger.warning(
@@ -169,7 +180,7 @@ def create_app(
             return page
         if not hashing.verify(found.password_hash, form.password):
             failed = UserLoginFailed(user_id=found.user_id, reason=WRONG_PASSWORD)
-            store.write(stream, failed.to_message(request.metadata()))
+            record(stream, failed.to_message(request.metadata()), version)
             app.logger.info("log-in failed", extra={"user_id": found.user_id})
             return form_page(401, email=email, next_path=next_path, errors={"": WRONG_CREDENTIALS})
 
@@ -177,7 +188,7 @@ def create_app(
         cookies = [site.sessions.issue(found.user_id, found.email or address)]
         if request.written is not None and site.written is not None:
             cookies.append(site.written.clear())  # the registration is read back: done
-        store.write(stream, UserLoggedIn(user_id=found.user_id).to_message(request.metadata()))
+        record(stream, UserLoggedIn(user_id=found.user_id).to_message(request.metadata()), version)
         app.logger.info("logged in", extra={"user_id": found.user_id})
         return app.redirect(safe_next_path(next_path), cookies=cookies)
 
