@@ -313,3 +313,31 @@ def test_the_total_is_kept_in_counters_summed_by_one_query(
     assert (page.videos_watched, len(page.videos), len(queries)) == (16, 3, 1)
     second = views.home_page(after=sorted(videos)[0], page_size=1)
     assert second.videos_watched == 16
+
+
+def test_the_page_reads_what_it_shows_not_the_positions_of_each_videos_shards(
+    store, home_page, home_page_views
+):
+    video = str(uuid.uuid4())
+    publish(store, video, name="Many viewers")
+    viewers = [str(uuid.uuid4()) for _ in range(40)]  # their viewings in many shards
+    for viewer in viewers:
+        store.write(viewing_stream(video, viewer), VideoViewed(video_id=video).to_message())
+    streams = [video_stream(video), *{viewing_stream(video, v) for v in viewers}]
+    home_page.handle_event(stream_event([i for s in streams for i in stored_items(store, s)]))
+    answered = []
+    events = home_page_views.client.meta.events
+    events.register("after-call.dynamodb.Query", lambda parsed, **_: answered.append(parsed))
+
+    page = home_page_views.home_page(consistent=True)
+
+    [shown] = page.videos
+    assert (shown.video_id, shown.name, shown.views, page.videos_watched) == (
+        video,
+        "Many viewers",
+        40,
+        40,
+    )
+    items = [item for response in answered for item in response["Items"]]
+    assert items
+    assert not any("positions" in item for item in items)

@@ -29,6 +29,9 @@ VIDEO_PREFIX = "video#"
 _TRANSACTION_LIMIT = 100
 #: Published videos a home page shows; the next page starts after the last one's id.
 PAGE_SIZE = 24
+#: what a home page reads of each item: what it shows (not the positions a video's item
+#: keeps of its shards' streams, up to ``SHARDS`` numbers each)
+_SHOWN = ("itemId", "videoId", "views", "name", "published", "transcodedUri", "videosWatched")
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,8 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
                 ":yes": {"BOOL": True},
                 ":summary": {"S": SUMMARY_ID},
             },
+            "ProjectionExpression": ", ".join(f"#shown{n}" for n in range(len(_SHOWN))),
+            "ExpressionAttributeNames": {f"#shown{n}": name for n, name in enumerate(_SHOWN)},
             "ConsistentRead": consistent,
             "Limit": page_size + TOTAL_SHARDS + 3,
         }
