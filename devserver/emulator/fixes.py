@@ -32,6 +32,11 @@
   (a home-page query of ten such items took 50 ms). An ``AttributeValue`` that moto holds
   as a plain wire-format dict (every one it returns) is written out directly, to the same
   JSON.
+- moto projects an item (``ProjectionExpression``) by turning the *whole* item into plain
+  values, deep copies included, once for each attribute named, then back: a query naming
+  seven attributes of items that hold lists of positions took 20 ms more with its
+  projection than without. Attributes named at the top level (no path, no index) are
+  copied across directly; any other projection goes moto's way.
 """
 
 from __future__ import annotations
@@ -287,6 +292,28 @@ def serialize_attribute_values_directly() -> None:
     _patch(JSONSerializer, "_serialize_type_structure", fixed)
 
 
+def project_top_level_attributes_directly() -> None:
+    """Make moto's ``Item.project`` copy top-level attributes across (once per process)."""
+    import copy
+
+    from moto.dynamodb.models.dynamo_type import Item
+
+    def fixed(project: Callable[..., Any]) -> Callable[..., Any]:
+        def project_item(self: Item, projection_expressions: list[list[str]]) -> Item:
+            names = [path[0] for path in projection_expressions if len(path) == 1]
+            if len(names) < len(projection_expressions) or any("[" in n for n in names):
+                return project(self, projection_expressions)
+            projected = Item(hash_key=self.hash_key, range_key=self.range_key, attrs={})
+            for name in names:
+                if name in self.attrs:
+                    projected.attrs[name] = copy.deepcopy(self.attrs[name])
+            return projected
+
+        return project_item
+
+    _patch(Item, "project", fixed)
+
+
 def _patch(owner: type, name: str, fix: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
     """Replace ``owner.name`` by ``fix(original)``, once per process."""
     original = getattr(owner, name)
@@ -318,3 +345,4 @@ def install() -> None:
     keep_tables_sorted()
     copy_each_table_once_a_transaction()
     serialize_attribute_values_directly()
+    project_top_level_attributes_directly()

@@ -1,6 +1,7 @@
-"""The emulator writes DynamoDB attribute values out directly (``emulator.fixes``): the
-response bodies are exactly those moto's model walk writes, for every kind of value, in
-items, lists of items, batches and stream records."""
+"""Where the emulator makes moto faster (``emulator.fixes``), it answers exactly as moto:
+attribute values written out directly are the JSON moto's model walk writes, for every kind
+of value, in items, lists of items, batches and stream records; top-level attributes
+projected directly are the items moto's own projection makes."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from moto.core.serialize import JSONSerializer, XFormedAttributePicker
 from moto.core.utils import get_service_model
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 
 from devserver.emulator import fixes
 
@@ -103,3 +105,40 @@ def test_a_value_moto_holds_otherwise_goes_through_the_model_walk():
     fast = body(patched, "dynamodb", "GetItem", result)
     assert fast == body(walked, "dynamodb", "GetItem", result)
     assert fast["Item"]["a"] == {"S": "kept"}
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        [["text"], ["positions"], ["nested"], ["missing"]],
+        [["bytes"], ["texts"], ["blobs"], ["yes"], ["nothing"]],
+        [["positions[3]"]],  # an index: moto's way
+        [["nested", "list"]],  # a path: moto's way
+    ],
+)
+def test_a_projected_item_is_the_one_moto_projects(paths, monkeypatch):
+    fixes.project_top_level_attributes_directly()
+    item = Item(hash_key=DynamoType({"S": "key"}), range_key=None, attrs=dict(EVERY_KIND))
+    own = Item.project.__wrapped__(item, paths).to_json()
+    conversions = []
+    whole = Item.to_regular_json
+    monkeypatch.setattr(Item, "to_regular_json", lambda self: conversions.append(1) or whole(self))
+
+    projected = Item.project(item, paths)
+
+    assert unordered_sets(projected.to_json()) == unordered_sets(own)
+    top_level_only = all(len(path) == 1 and "[" not in path[0] for path in paths)
+    assert (conversions == []) == top_level_only  # the whole item is not converted
+
+
+def unordered_sets(value: Any) -> Any:
+    """``value`` with the members of each string, number or binary set sorted (a set's order
+    means nothing: moto's own projection reorders them)."""
+    if isinstance(value, dict):
+        return {
+            key: sorted(inner) if key in ("SS", "NS", "BS") else unordered_sets(inner)
+            for key, inner in value.items()
+        }
+    if isinstance(value, list):
+        return [unordered_sets(inner) for inner in value]
+    return value
