@@ -4,7 +4,8 @@ moto's backends have no locks (DESIGN.md section 7): two threads' conditional pu
 key can both succeed. The child serves moto's app from a threaded server, so this wrapper
 runs each request under one lock, notes whether it changed anything (for snapshots), hands
 SES requests to the outbox, keeps moto's shard iterators bounded and — when asked —
-reports each successful write a poller may wait for on the event pipe (see ``writes``).
+reports each successful write a poller may wait for on the event pipe (see ``writes``; an
+SNS publish as the queues it delivered to).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .fixes import forget_tables, prune_shard_iterators
 from .mail import Outbox
 from .pipe import emit
 from .snapshots import snapshot_bytes
-from .writes import service_of, write_of
+from .writes import delivered, queues_delivered_to, service_of, write_of
 
 
 class EmulatorApp:
@@ -55,7 +56,7 @@ class EmulatorApp:
             return start_response(status, *args)
 
         write = None
-        with self.lock:
+        with self.lock, queues_delivered_to() as queues:
             self.requests += 1
             response = self.app(environ, noting_start_response)
             try:
@@ -65,6 +66,8 @@ class EmulatorApp:
                     response.close()
             if not reads_only(action):
                 write = write_of(environ, action, body)
+                if write is not None:
+                    write = delivered(write, queues)
                 if write is not None and write.service == "dynamodb":
                     forget_tables(write.targets)  # what moto's tables keep (``fixes``)
                 elif service_of(environ) == "dynamodb":

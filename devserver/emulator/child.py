@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import fixes
+from . import fixes, writes
 from .app import EmulatorApp
 from .pipe import emit
 from .snapshots import SnapshotError, install_lock_pickling, read_snapshot, restore_state
@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     install_lock_pickling()
     fixes.install()
+    writes.watch_queue_deliveries()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     from moto.server import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server

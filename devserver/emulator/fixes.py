@@ -37,6 +37,9 @@
   seven attributes of items that hold lists of positions took 20 ms more with its
   projection than without. Attributes named at the top level (no path, no index) are
   copied across directly; any other projection goes moto's way.
+- moto lists a response class's methods (``inspect.getmembers``) on every request to find
+  the action's: half a millisecond a request. The list is kept per class (classes do not
+  gain methods while the emulator runs).
 """
 
 from __future__ import annotations
@@ -314,6 +317,20 @@ def project_top_level_attributes_directly() -> None:
     _patch(Item, "project", fixed)
 
 
+def list_each_classes_methods_once() -> None:
+    """Keep moto's list of a response class's methods (once per process)."""
+    import functools
+
+    from moto.core import responses
+
+    listed = responses.method_names_from_class
+    if getattr(listed, "_devserver_fixed", False):
+        return
+    kept = functools.lru_cache(maxsize=None)(listed)
+    kept._devserver_fixed = True  # type: ignore[attr-defined]
+    responses.method_names_from_class = kept  # type: ignore[assignment]
+
+
 def _patch(owner: type, name: str, fix: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
     """Replace ``owner.name`` by ``fix(original)``, once per process."""
     original = getattr(owner, name)
@@ -346,3 +363,4 @@ def install() -> None:
     copy_each_table_once_a_transaction()
     serialize_attribute_values_directly()
     project_top_level_attributes_directly()
+    list_each_classes_methods_once()

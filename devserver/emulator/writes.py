@@ -7,12 +7,21 @@ name several), queue URLs for SQS sends, topic ARNs for SNS publishes. Targets a
 when the request does not name them plainly (a PartiQL statement): every reader of that
 service is woken then. Reads and other services report nothing; only the bodies of the
 writes reported are parsed.
+
+An SNS publish is reported as the SQS sends it made (``queues_delivered_to``): the queues
+whose subscriptions' filter policies took the message, not every queue subscribed to the
+topic — in the ``Queues`` topology every consumer's queue is, and a poller woken for
+nothing spends a receive and a look at its counts. A publish that reached no queue this
+way is reported by its topic, as before.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -53,6 +62,51 @@ class Write:
             "action": self.action,
             "targets": targets,
         }
+
+
+_deliveries = threading.local()
+
+
+@contextlib.contextmanager
+def queues_delivered_to() -> Iterator[list[str]]:
+    """The names of the queues moto sends to on this thread while the block runs (what an
+    SNS publish delivered to its subscribed queues); ``watch_queue_deliveries`` first."""
+    found: list[str] = []
+    _deliveries.queues = found
+    try:
+        yield found
+    finally:
+        _deliveries.queues = None
+
+
+def watch_queue_deliveries() -> None:
+    """Note the queue of every message moto's SQS backend takes (once per process)."""
+    from moto.sqs.models import SQSBackend
+
+    for name in ("send_message", "send_message_batch"):
+        original = getattr(SQSBackend, name)
+        if getattr(original, "_devserver_watched", False):
+            continue
+        setattr(SQSBackend, name, _noting_queue(original))
+
+
+def _noting_queue(send: Callable[..., Any]) -> Callable[..., Any]:
+    def noting(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        result = send(self, queue_name, *args, **kwargs)
+        found = getattr(_deliveries, "queues", None)
+        if found is not None:
+            found.append(queue_name)
+        return result
+
+    noting._devserver_watched = True  # type: ignore[attr-defined]
+    return noting
+
+
+def delivered(write: Write, queues: list[str]) -> Write:
+    """An SNS publish's write as the SQS sends it made (unchanged when it made none)."""
+    if write.service != "sns" or not queues:
+        return write
+    return Write("sqs", write.action, tuple(sorted(set(queues))))
 
 
 def service_of(environ: dict[str, Any]) -> str:
