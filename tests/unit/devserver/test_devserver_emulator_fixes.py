@@ -142,3 +142,15 @@ def unordered_sets(value: Any) -> Any:
     if isinstance(value, list):
         return [unordered_sets(inner) for inner in value]
     return value
+
+
+def test_a_response_classs_methods_are_listed_once_and_as_moto_lists_them():
+    from moto.core import responses, utils
+    from moto.dynamodb.responses import DynamoHandler
+
+    fixes.list_each_classes_methods_once()
+    listed = responses.method_names_from_class(DynamoHandler)
+
+    assert listed == utils.method_names_from_class(DynamoHandler)
+    assert "get_item" in listed
+    assert responses.method_names_from_class(DynamoHandler) is listed  # kept, not listed again
