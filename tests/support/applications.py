@@ -137,6 +137,11 @@ class FakeCredentialsView(AppliedPositions):
     def get(self, key: str) -> UserCredentials | None:
         return self.by_id.get(key)
 
+    def get_if_applied(
+        self, key: str, stream_name: str, position: int
+    ) -> tuple[bool, UserCredentials | None]:
+        return self.has_applied(key, stream_name, position), self.by_id.get(key)
+
 
 class FakeHomePageView(AppliedPositions):
     """The home-page view's ``home_page`` and ``has_applied``."""

@@ -168,6 +168,25 @@ class DynamoViewRepository(Generic[S]):
         stored = decode_attributes(response.get("Item") or {}).get(POSITIONS) or {}
         return decode_positions(key, stored).get(stream_name, -1) >= position
 
+    def get_if_applied(self, key: str, stream_name: str, position: int) -> tuple[bool, S | None]:
+        """Whether item ``key`` has applied ``stream_name`` up to ``position``, and its state
+        (``None`` when there is no item): ``has_applied`` and ``get`` in one strongly
+        consistent read, for a page that shows the item once it has the user's write."""
+        try:
+            response = self.client.get_item(
+                TableName=self.table_name,
+                Key=encode_attributes(self.key_of(key)),
+                ConsistentRead=True,
+            )
+        except Exception as exc:
+            raise ViewUnavailableError(f"{self.table_name}: {error_code(exc) or exc}") from exc
+        item = response.get("Item")
+        if not item:
+            return False, None
+        values = decode_attributes(item)
+        positions = decode_positions(key, values.get(POSITIONS) or {})
+        return positions.get(stream_name, -1) >= position, self.from_attributes(values)
+
     def get(self, key: str) -> S | None:
         """The state of item ``key`` (strongly consistent), or ``None`` when there is none."""
         try:

@@ -76,3 +76,21 @@ def test_a_rejected_registration_is_recorded_but_never_found_by_email(
     assert credentials_views.has_applied(loser, contract.identity_stream(loser), 0)
     assert credentials_views.get(loser).rejected_reason == "email taken"
     assert credentials_views.get(loser).email is None
+
+
+def test_one_read_says_whether_the_registration_is_applied_and_what_the_view_holds(
+    store, user_credentials, credentials_views
+):
+    user_id, email = a_user_id(), an_email()
+    stream = contract.identity_stream(user_id)
+    assert credentials_views.get_if_applied(user_id, stream, 0) == (False, None)
+
+    register(store, user_id, email)
+    user_credentials.handle_event(stream_event(stored_items(store, stream)))
+
+    applied, found = credentials_views.get_if_applied(user_id, stream, 0)
+    assert applied
+    assert (found.user_id, found.email) == (user_id, email)
+    later, same = credentials_views.get_if_applied(user_id, stream, 2)  # not written yet
+    assert not later
+    assert same == found

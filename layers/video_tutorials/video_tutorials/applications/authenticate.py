@@ -199,9 +199,15 @@ def create_app(
             return None
         user_id = id_of(written.stream_name) or ""
         registered = identity_stream(user_id)
-        if not app.wait_for(lambda: credentials.has_applied(user_id, registered, 0)):
+        found: UserCredentials | None = None
+
+        def applied() -> bool:
+            nonlocal found
+            done, found = credentials.get_if_applied(user_id, registered, 0)
+            return done
+
+        if not app.wait_for(applied):
             return None
-        found = credentials.get(user_id)
         return found if found is not None and found.email == address else None
 
     @app.post(

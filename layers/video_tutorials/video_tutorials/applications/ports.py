@@ -83,6 +83,10 @@ class CredentialsByEmail(AppliedPositions, Protocol):
 
     def get(self, key: str) -> UserCredentials | None: ...
 
+    def get_if_applied(
+        self, key: str, stream_name: str, position: int
+    ) -> tuple[bool, UserCredentials | None]: ...
+
 
 class AdminMessages(Protocol):
     """The message store as the admin pages read it."""

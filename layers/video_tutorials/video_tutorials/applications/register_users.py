@@ -29,6 +29,7 @@ from ..contracts.identity import (
     identity_stream,
     normalise_email,
 )
+from ..views.user_credentials import UserCredentials
 from .forms import EMAIL_MAX_LENGTH, RegistrationForm
 from .passwords import MAX_LENGTH, MIN_LENGTH, Passwords
 from .ports import CredentialsByEmail, MessageStream
@@ -153,8 +154,14 @@ def create_app(
         if written is not None and category_of(written.stream_name) == COMMAND_CATEGORY:
             user_id = id_of(written.stream_name) or ""
             registered = identity_stream(user_id)
-            if app.wait_for(lambda: credentials.has_applied(user_id, registered, 0)):
-                found = credentials.get(user_id)
+            found: UserCredentials | None = None
+
+            def applied() -> bool:
+                nonlocal found
+                done, found = credentials.get_if_applied(user_id, registered, 0)
+                return done
+
+            if app.wait_for(applied):
                 state = "rejected" if found and found.rejected_reason else "ready"
             else:
                 state = "pending"
