@@ -1,8 +1,7 @@
 """The emulator keeps each table's items sorted between changes (``emulator.fixes``): every
 read after a put, a delete, an update or a batch sees the table as
-it is — nothing stale, nothing missing. (Not tried here: a transaction that fails on a table
-with a stream — moto puts back a copy of the table, and the stream's readers stay on the
-old one.)"""
+it is — nothing stale, nothing missing. A failed transaction leaves its tables as they
+were, items and streams alike (the emulator undoes its writes item by item)."""
 
 from __future__ import annotations
 
@@ -75,7 +74,7 @@ def test_every_read_after_a_change_sees_the_table_as_it_is(sample):
 
 def test_a_transaction_applies_whole_or_not_at_all_on_each_of_its_tables(sample):
     """Tables without a stream, as the views are: a failed transaction leaves each of its
-    tables as it was (the emulator backs each up once a transaction)."""
+    tables as it was."""
     dynamodb = sample.dynamodb
     tables = [a_key("views") for _ in range(2)]
     for table in tables:
@@ -127,6 +126,80 @@ def test_a_transaction_applies_whole_or_not_at_all_on_each_of_its_tables(sample)
     finally:
         for table in tables:
             dynamodb.delete_table(TableName=table)
+
+
+def test_a_failed_transaction_leaves_no_item_and_no_stream_record_behind(sample):
+    """A table with a stream and a sort key, as the message store: the items a failed
+    transaction put, replaced or deleted are as they were, its stream has no record of it,
+    and the next writes and reads go on from there."""
+    dynamodb, table = sample.dynamodb, sample.table
+    streams = sample.server.client("dynamodbstreams")
+    pk = a_key("undone")
+
+    def key(sk):
+        return {"pk": {"S": pk}, "sk": {"N": str(sk)}}
+
+    def put(sk, note):
+        return {"Put": {"TableName": table, "Item": {**key(sk), "note": {"S": note}}}}
+
+    def queried():
+        items = dynamodb.query(
+            TableName=table,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": pk}},
+            ConsistentRead=True,
+        )["Items"]
+        return [(int(i["sk"]["N"]), i.get("note", {}).get("S")) for i in items]
+
+    def stream_notes():
+        arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+        notes = []
+        for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+            iterator = streams.get_shard_iterator(
+                StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
+            records = streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]
+            notes += [
+                (r["eventName"], r["dynamodb"].get("NewImage", {}).get("note", {}).get("S"))
+                for r in records
+                if r["dynamodb"]["Keys"]["pk"]["S"] == pk
+            ]
+        return notes
+
+    dynamodb.transact_write_items(TransactItems=[put(1, "one"), put(2, "two")])
+    assert queried() == [(1, "one"), (2, "two")]
+    recorded = stream_notes()
+
+    failing = [
+        put(1, "replaced"),
+        put(3, "new"),
+        {"Delete": {"TableName": table, "Key": key(2)}},
+        {
+            "ConditionCheck": {
+                "TableName": table,
+                "Key": key(9),
+                "ConditionExpression": "attribute_exists(pk)",
+            }
+        },
+    ]
+    try:
+        dynamodb.transact_write_items(TransactItems=failing)
+    except dynamodb.exceptions.TransactionCanceledException:
+        pass
+    else:
+        raise AssertionError("the transaction should have been cancelled")
+
+    assert queried() == [(1, "one"), (2, "two")]
+    assert stream_notes() == recorded
+    dynamodb.transact_write_items(TransactItems=failing[:-1])
+    assert queried() == [(1, "replaced"), (3, "new")]
+    assert stream_notes()[len(recorded) :] == [
+        ("MODIFY", "replaced"),
+        ("INSERT", "new"),
+        ("REMOVE", None),
+    ]
+    for sk in (1, 3):
+        dynamodb.delete_item(TableName=table, Key=key(sk))
 
 
 def test_a_query_of_an_index_sees_its_partition_as_it_is_after_each_change(sample):
