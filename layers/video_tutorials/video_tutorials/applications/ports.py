@@ -4,24 +4,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from message_store import Message, StoredMessage
-
-from ..storage import Upload
-from ..views.creators_videos import CreatorsVideo
-from ..views.home_page import HomePage, VideoSummary
-from ..views.user_credentials import UserCredentials
-from ..views.video_operations import VideoOperation
-
-if TYPE_CHECKING:  # the admin's types: an application that is not the admin never loads them
+if TYPE_CHECKING:  # types only: each application loads the views it uses, no others
+    from message_store import Message, StoredMessage
     from message_store.progress import Progress
     from message_store.registry import Consumer
     from message_store.skips import SkippedMessage
 
     from ..dead_letters import DeadLetterDepth
     from ..redrive import Outcome
+    from ..storage import Upload
     from ..views.admin_streams import CategorySummary, StreamSummary
     from ..views.admin_users import AdminUser
+    from ..views.creators_videos import CreatorsVideo
+    from ..views.home_page import HomePage, VideoSummary
     from ..views.paging import Page
+    from ..views.user_credentials import UserCredentials
+    from ..views.video_operations import VideoOperation
 
 
 class MessageWriter(Protocol):
