@@ -147,8 +147,15 @@ class WorldLock:
                 return False
             ticket = _Ticket(next(self._numbers), rank or _in_turn)
             self._waiting.append(ticket)
-            while not ticket.granted:
-                self._condition.wait()
+            try:
+                while not ticket.granted:
+                    self._condition.wait()
+            except BaseException:  # interrupted while waiting: never strand the world
+                if ticket.granted:
+                    self._hand_on()
+                else:
+                    self._waiting.remove(ticket)
+                raise
             return True
 
     def release(self) -> None:
@@ -156,13 +163,17 @@ class WorldLock:
         with self._condition:
             if not self._held:
                 raise RuntimeError("release of a world lock not held")
-            if not self._waiting:
-                self._held = False
-                return
-            chosen = min(self._waiting, key=_order)
-            self._waiting.remove(chosen)
-            chosen.granted = True  # held still: handed over
-            self._condition.notify_all()
+            self._hand_on()
+
+    def _hand_on(self) -> None:
+        """(The condition held.) The world to the first waiting by rank, or free."""
+        if not self._waiting:
+            self._held = False
+            return
+        chosen = min(self._waiting, key=_order)
+        self._waiting.remove(chosen)
+        chosen.granted = True  # held still: handed over
+        self._condition.notify_all()
 
     def locked(self) -> bool:
         """Whether someone holds the world."""

@@ -113,6 +113,44 @@ def test_a_failing_rank_counts_as_in_turn_and_the_world_is_still_handed_on():
     assert order == ["first", "broken"]
 
 
+def test_a_waiter_interrupted_before_its_turn_leaves_the_queue_and_the_world_goes_on():
+    lock, order = WorldLock(), []
+    lock.acquire()
+    interrupted = []
+
+    def interrupted_waiter() -> None:
+        try:
+            lock.acquire(rank=lambda: RETURNING)
+        except KeyboardInterrupt:
+            interrupted.append(True)
+
+    class Interrupt:  # the condition's wait raises, as an asynchronous exception would
+        def __init__(self, condition):
+            self.condition = condition
+
+        def __enter__(self):
+            return self.condition.__enter__()
+
+        def __exit__(self, *exc):
+            return self.condition.__exit__(*exc)
+
+        def wait(self, *args):
+            raise KeyboardInterrupt
+
+    real = lock._condition
+    lock._condition = Interrupt(real)
+    thread = threading.Thread(target=interrupted_waiter)
+    thread.start()
+    thread.join(5)
+    lock._condition = real
+
+    assert interrupted == [True]
+    assert lock._waiting == []
+    queue_up(lock, [("next", None)], order)
+    assert order == ["next"]
+    assert not lock.locked()
+
+
 def test_the_world_is_not_taken_without_waiting_while_held_and_releasing_it_unheld_fails():
     lock = WorldLock()
     with lock:
