@@ -172,23 +172,19 @@ class DynamoViewRepository(Generic[S]):
         """Whether item ``key`` has applied ``stream_name`` up to ``position``, and its state
         (``None`` when there is no item): ``has_applied`` and ``get`` in one strongly
         consistent read, for a page that shows the item once it has the user's write."""
-        try:
-            response = self.client.get_item(
-                TableName=self.table_name,
-                Key=encode_attributes(self.key_of(key)),
-                ConsistentRead=True,
-            )
-        except Exception as exc:
-            raise ViewUnavailableError(f"{self.table_name}: {error_code(exc) or exc}") from exc
-        item = response.get("Item")
-        if not item:
+        values = self._read(key)
+        if values is None:
             return False, None
-        values = decode_attributes(item)
         positions = decode_positions(key, values.get(POSITIONS) or {})
         return positions.get(stream_name, -1) >= position, self.from_attributes(values)
 
     def get(self, key: str) -> S | None:
         """The state of item ``key`` (strongly consistent), or ``None`` when there is none."""
+        values = self._read(key)
+        return self.from_attributes(values) if values is not None else None
+
+    def _read(self, key: str) -> dict[str, Any] | None:
+        """Item ``key``'s attributes as plain values (strongly consistent), or ``None``."""
         try:
             response = self.client.get_item(
                 TableName=self.table_name,
@@ -198,7 +194,7 @@ class DynamoViewRepository(Generic[S]):
         except Exception as exc:
             raise ViewUnavailableError(f"{self.table_name}: {error_code(exc) or exc}") from exc
         item = response.get("Item")
-        return self.from_attributes(decode_attributes(item)) if item else None
+        return decode_attributes(item) if item else None
 
     def query(self, **request: Any) -> Iterator[dict[str, Any]]:
         """Every item of a query of this table (page after page), as plain values."""

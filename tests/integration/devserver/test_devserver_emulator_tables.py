@@ -8,21 +8,23 @@ from __future__ import annotations
 from tests.integration.devserver.conftest import a_key
 
 
+def queried(dynamodb, table: str, pk: str) -> list[tuple[int, str | None]]:
+    """The partition ``pk`` of the sample table, strongly consistent: (sort key, note)."""
+    items = dynamodb.query(
+        TableName=table,
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": pk}},
+        ConsistentRead=True,
+    )["Items"]
+    return [(int(i["sk"]["N"]), i.get("note", {}).get("S")) for i in items]
+
+
 def test_every_read_after_a_change_sees_the_table_as_it_is(sample):
     dynamodb, table = sample.dynamodb, sample.table
     pk = a_key("sorted")
 
     def key(sk):
         return {"pk": {"S": pk}, "sk": {"N": str(sk)}}
-
-    def queried():
-        items = dynamodb.query(
-            TableName=table,
-            KeyConditionExpression="pk = :p",
-            ExpressionAttributeValues={":p": {"S": pk}},
-            ConsistentRead=True,
-        )["Items"]
-        return [(int(i["sk"]["N"]), i.get("note", {}).get("S")) for i in items]
 
     def scanned():
         found, request = (
@@ -41,7 +43,7 @@ def test_every_read_after_a_change_sees_the_table_as_it_is(sample):
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def sees(expected):
-        assert queried() == expected
+        assert queried(dynamodb, table, pk) == expected
         assert scanned() == expected
 
     sample.put(pk, 2)
@@ -142,15 +144,6 @@ def test_a_failed_transaction_leaves_no_item_and_no_stream_record_behind(sample)
     def put(sk, note):
         return {"Put": {"TableName": table, "Item": {**key(sk), "note": {"S": note}}}}
 
-    def queried():
-        items = dynamodb.query(
-            TableName=table,
-            KeyConditionExpression="pk = :p",
-            ExpressionAttributeValues={":p": {"S": pk}},
-            ConsistentRead=True,
-        )["Items"]
-        return [(int(i["sk"]["N"]), i.get("note", {}).get("S")) for i in items]
-
     def stream_notes():
         arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
         notes = []
@@ -167,7 +160,7 @@ def test_a_failed_transaction_leaves_no_item_and_no_stream_record_behind(sample)
         return notes
 
     dynamodb.transact_write_items(TransactItems=[put(1, "one"), put(2, "two")])
-    assert queried() == [(1, "one"), (2, "two")]
+    assert queried(dynamodb, table, pk) == [(1, "one"), (2, "two")]
     recorded = stream_notes()
 
     failing = [
@@ -189,10 +182,10 @@ def test_a_failed_transaction_leaves_no_item_and_no_stream_record_behind(sample)
     else:
         raise AssertionError("the transaction should have been cancelled")
 
-    assert queried() == [(1, "one"), (2, "two")]
+    assert queried(dynamodb, table, pk) == [(1, "one"), (2, "two")]
     assert stream_notes() == recorded
     dynamodb.transact_write_items(TransactItems=failing[:-1])
-    assert queried() == [(1, "replaced"), (3, "new")]
+    assert queried(dynamodb, table, pk) == [(1, "replaced"), (3, "new")]
     assert stream_notes()[len(recorded) :] == [
         ("MODIFY", "replaced"),
         ("INSERT", "new"),

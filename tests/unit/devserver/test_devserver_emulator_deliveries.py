@@ -5,6 +5,7 @@ queue is subscribed, each with its filter policy."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import boto3
 from moto import mock_aws
@@ -16,41 +17,40 @@ from devserver.emulator.writes import (
     watch_queue_deliveries,
 )
 
-
-def subscribed_queues(sns, sqs, topic_arn: str, policies: dict[str, dict]) -> None:
-    for name, policy in policies.items():
-        url = sqs.create_queue(QueueName=name)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        sns.subscribe(
-            TopicArn=topic_arn,
-            Protocol="sqs",
-            Endpoint=arn,
-            Attributes={"FilterPolicy": json.dumps(policy), "RawMessageDelivery": "true"},
-        )
+VIEWING = {"category": {"DataType": "String", "StringValue": "viewing"}}
 
 
-@mock_aws
-def test_a_publish_is_reported_as_the_sends_to_the_queues_whose_filters_took_it():
+def topic_with_queues(policies: dict[str, dict]) -> tuple[Any, str]:
+    """(moto is on) An SNS client and a topic, a queue subscribed to it per filter policy, and
+    the emulator watching which queues moto sends to."""
     watch_queue_deliveries()
     sns = boto3.client("sns", region_name="us-east-1")
     sqs = boto3.client("sqs", region_name="us-east-1")
     topic_arn = sns.create_topic(Name="messages")["TopicArn"]
-    subscribed_queues(
-        sns,
-        sqs,
-        topic_arn,
+    for name, policy in policies.items():
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        sns.subscribe(
+            TopicArn=topic_arn,
+            Protocol="sqs",
+            Endpoint=attributes["Attributes"]["QueueArn"],
+            Attributes={"FilterPolicy": json.dumps(policy), "RawMessageDelivery": "true"},
+        )
+    return sns, topic_arn
+
+
+@mock_aws
+def test_a_publish_is_reported_as_the_sends_to_the_queues_whose_filters_took_it():
+    sns, topic_arn = topic_with_queues(
         {
             "home-page": {"category": ["viewing"]},
             "admin-streams": {"category": ["viewing", "identity"]},
             "identity": {"category": ["identity"]},
-        },
+        }
     )
-    viewing = {"category": {"DataType": "String", "StringValue": "viewing"}}
 
     with queues_delivered_to() as queues:
-        sns.publish(TopicArn=topic_arn, Message="{}", MessageAttributes=viewing)
+        sns.publish(TopicArn=topic_arn, Message="{}", MessageAttributes=VIEWING)
 
     assert sorted(queues) == ["admin-streams", "home-page"]
     published = Write("sns", "Publish", (topic_arn,))
@@ -59,18 +59,10 @@ def test_a_publish_is_reported_as_the_sends_to_the_queues_whose_filters_took_it(
 
 @mock_aws
 def test_a_publish_no_queue_took_is_reported_by_its_topic():
-    watch_queue_deliveries()
-    sns = boto3.client("sns", region_name="us-east-1")
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    topic_arn = sns.create_topic(Name="messages")["TopicArn"]
-    subscribed_queues(sns, sqs, topic_arn, {"identity": {"category": ["identity"]}})
+    sns, topic_arn = topic_with_queues({"identity": {"category": ["identity"]}})
 
     with queues_delivered_to() as queues:
-        sns.publish(
-            TopicArn=topic_arn,
-            Message="{}",
-            MessageAttributes={"category": {"DataType": "String", "StringValue": "viewing"}},
-        )
+        sns.publish(TopicArn=topic_arn, Message="{}", MessageAttributes=VIEWING)
 
     assert queues == []
     published = Write("sns", "Publish", (topic_arn,))
