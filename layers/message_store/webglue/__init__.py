@@ -4,7 +4,16 @@
 session, the Origin and body-size screening and one HTTP error mapping), signed session
 cookies, read-your-writes (``written``: a POST's write travels to the next page, which waits
 for its view), safe ``next`` paths, form reading and HTML responses.
+
+Importing it makes Powertools' resolver and event-class packages lazy first
+(``lazy_packages``): a function imports the resolver and the event it uses, not all of them.
 """
+
+from .lazy_packages import load_powertools_lazily
+
+load_powertools_lazily()
+
+# ruff: noqa: E402 (the packages are made lazy before the modules below import from them)
 
 from .app import ErrorPage, ErrorRenderer, WebApp, WebConfig, describe_validation_error
 from .forms import FORM_CONTENT_TYPE, FormBodyError, field_errors, parse_form

@@ -4,3 +4,5 @@ One module per application (``home``, ``register_users``, ``authenticate``), eac
 ``create_app(site, ...)`` that returns its ``WebApp`` with its routes; ``site`` holds what
 they share (pages, sessions, configuration), ``passwords`` the password hashing.
 """
+
+import webglue  # noqa: F401 (first: it makes Powertools' packages lazy before ours import them)
