@@ -258,6 +258,8 @@ class DevServer:
             on_line=self.console.function_log,
             on_invoked=self._invoked if options.wake_on_writes and not endpoint.embedded else None,
         )
+        # a page's sleep ends when its view is written (AWS's cadence: the sleep runs out)
+        self.runtime.tables.wake_sleepers = options.wake_on_writes
         # whose writes feed a mapping (whose turn comes sooner: ``runtime.turns``)
         self.runtime.tables.sources = frozenset(
             table_of_stream(mapping.source_arn)

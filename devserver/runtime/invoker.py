@@ -38,7 +38,7 @@ from .context import LambdaContext, trace_id
 from .output import ROUTER, FunctionOutput, LineSink
 from .results import FunctionError, InvocationResult, MarshalError, error_from, marshal
 from .sandbox import WORLD_LOCK, FunctionSandbox, Sandboxes, Stay
-from .turns import TableUse, WorldLock, returning
+from .turns import Awaiting, TableUse, WorldLock, returning
 from .watchdog import FunctionTimeout, Watchdog
 
 T = TypeVar("T")
@@ -95,7 +95,9 @@ class Runtime:
         params: Mapping[str, Any],
         response: Mapping[str, Any],
     ) -> None:
-        self.tables.observe(function_id, service, operation, params)
+        self.tables.observe(
+            function_id, service, operation, params, succeeded="Error" not in response
+        )
         if self.on_request is not None:
             self.on_request(function_id, service, operation, params, response)
 
@@ -302,12 +304,18 @@ class _Pause:
         self.watchdog = watchdog
         self.token = token
         self.deadline = deadline
+        self._awaiting = Awaiting(None, 0)
 
     def sleep(self, seconds: float) -> None:
         """Sleep with the world swapped out and the lock free; back in before returning."""
         wake_at = time.monotonic() + seconds
         with self.away():
-            yielding.plain_sleep(max(min(wake_at, self.deadline) - time.monotonic(), 0.0))
+            # cut short when the table it waits on is written (``TableUse.pause``)
+            self.tables.pause(
+                self._awaiting,
+                max(min(wake_at, self.deadline) - time.monotonic(), 0.0),
+                yielding.plain_sleep,
+            )
 
     @contextlib.contextmanager
     def away(self) -> Iterator[None]:
@@ -317,7 +325,7 @@ class _Pause:
             yield  # timed out already: its FunctionTimeout is on its way
             return
         try:
-            self.tables.sleeping()
+            self._awaiting = self.tables.sleeping()
             self.stay.step_out()
             self.lock.release()
             try:

@@ -1,4 +1,4 @@
-"""Whose turn at the process's world: a waiting page's first, then what it waits for.
+"""Whose turn at the process's world: what a waiting page waits for first, then the page.
 
 Lambda runs invocations side by side; here one runs at a time (``sandbox.WORLD_LOCK``). A
 plain lock hands the world to whichever thread the scheduler picks, so a page waiting for
@@ -7,16 +7,21 @@ behind every consumer the write woke, even those whose views it never reads: a v
 wakes four aggregators and the home page needs one. So the world goes, among those
 waiting for it:
 
-1. to an invocation coming back from a sleep (a page whose view may have caught up);
-2. to an invocation of a function that has written a table some invocation waited on —
+1. to an invocation of a function that has written a table some invocation waited on —
    read last before a sleep — now or earlier in the run (the aggregator the page waits
-   for; once a page has waited on a view, its writer goes first, so that the next page
-   finds the view current without waiting at all);
+   for: a page back from its sleep would only read the view before it is written; once a
+   page has waited on a view, its writer goes first, so that the next page finds the view
+   current without waiting at all);
+2. to an invocation coming back from a sleep (a page whose view may have caught up);
 3. to a request someone waits for the answer of (the gateway's: a user's page);
 4. to an invocation of a function that has fed a source of event source mappings —
    written a table whose stream they read, sent to a queue, published to a topic: a
    component or the relay, a step on the way to the views pages wait on;
 5. to the others (the aggregators nobody waits on), in the order they asked.
+
+A sleep is cut short when the table it waits on is written (``pause``, with
+``wake_sleepers``: the devserver's default, off at AWS's cadence): the page reads its view
+right after the aggregator's write, before the aggregators it does not read run.
 
 What each function writes and what sleepers wait on is learned from the requests functions
 make (``TableUse.observe``, fed by ``aws_requests``). A holder hands the world straight to
@@ -28,13 +33,15 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 #: ranks: lower goes first
-RETURNING = 0
-AWAITED = 1
+AWAITED = 0
+RETURNING = 1
 REQUEST = 2
 FEEDING = 3
 IN_TURN = 4
@@ -68,20 +75,43 @@ def tables_of(operation: str, params: Mapping[str, Any]) -> list[str]:
     return []
 
 
+@dataclass(frozen=True)
+class Awaiting:
+    """What a sleeping invocation waits on: the table it read last (None: none), and how
+    many writes to it had been seen when it went to sleep."""
+
+    table: str | None
+    writes: int
+
+
 class TableUse:
     """Which tables each function has written, and which ones invocations have waited on."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, wake_sleepers: bool = False) -> None:
         #: the tables whose streams event source mappings read (the devserver says)
         self.sources: frozenset[str] = frozenset()
+        #: cut a sleep short when the table it waits on is written (``pause``)
+        self.wake_sleepers = wake_sleepers
         self._written: dict[str, set[str]] = defaultdict(set)
         self._feeders: set[str] = set()
         self._awaited: set[str] = set()
         self._last_read = threading.local()
         self._lock = threading.Lock()
+        #: successful writes to awaited tables, counted; sleepers wait on the condition
+        self._writes_to: dict[str, int] = defaultdict(int)
+        self._write_seen = threading.Condition()
 
-    def observe(self, function_id: str, service: str, operation: str, params: Any) -> None:
-        """A request a function made (on the invocation's thread)."""
+    def observe(
+        self,
+        function_id: str,
+        service: str,
+        operation: str,
+        params: Any,
+        *,
+        succeeded: bool = True,
+    ) -> None:
+        """A request a function made (on the invocation's thread); ``succeeded``: it was
+        answered without an error (a write that failed wakes no sleeper)."""
         if (service, operation) in _FEEDS:
             self._feeders.add(function_id)
         if service != "dynamodb":
@@ -94,13 +124,37 @@ class TableUse:
             if tables and not self._written[function_id].issuperset(tables):
                 with self._lock:
                     self._written[function_id].update(tables)
+            if succeeded and self._awaited and not self._awaited.isdisjoint(tables):
+                with self._write_seen:
+                    for table in tables:
+                        self._writes_to[table] += 1
+                    self._write_seen.notify_all()
 
-    def sleeping(self) -> None:
-        """This thread's invocation goes to sleep: the table it read last is awaited."""
+    def sleeping(self) -> Awaiting:
+        """This thread's invocation goes to sleep: the table it read last is awaited.
+
+        Called while it still holds the world (nobody can write meanwhile); what it returns
+        is what ``pause`` waits for."""
         table = getattr(self._last_read, "table", None)
         if table is not None and table not in self._awaited:
             with self._lock:
                 self._awaited.add(table)
+        with self._write_seen:
+            return Awaiting(table, self._writes_to[table] if table is not None else 0)
+
+    def pause(self, awaiting: Awaiting, seconds: float, sleep: Callable[[float], None]) -> None:
+        """Sleep ``seconds`` (with ``sleep``), or, with ``wake_sleepers``, until the awaited
+        table has been written since the invocation went to sleep, if sooner."""
+        if not self.wake_sleepers or awaiting.table is None:
+            sleep(seconds)
+            return
+        until = time.monotonic() + seconds
+        with self._write_seen:
+            while self._writes_to[awaiting.table] == awaiting.writes:
+                remaining = until - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._write_seen.wait(remaining)
 
     def rank(self, function_id: str, *, request: bool = False) -> int:
         """``AWAITED`` if the function has written a table an invocation waited on, else

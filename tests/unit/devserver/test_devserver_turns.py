@@ -1,10 +1,12 @@
-"""Whose turn at the world: a page back from its sleep first, then the writers of what pages
-wait on, then the others in the order they asked (``devserver.runtime.turns``)."""
+"""Whose turn at the world: the writers of what pages wait on first, then a page back from its
+sleep, then the others in the order they asked; a sleep cut short when what it waits on is
+written (``devserver.runtime.turns``)."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -51,7 +53,7 @@ def test_the_world_goes_in_the_order_it_was_asked_for():
     assert not lock.locked()
 
 
-def test_a_page_back_from_its_sleep_then_the_awaited_go_before_those_that_asked_earlier():
+def test_the_awaited_then_a_page_back_from_its_sleep_go_before_those_that_asked_earlier():
     lock, order = WorldLock(), []
     lock.acquire()
     queue_up(
@@ -65,8 +67,8 @@ def test_a_page_back_from_its_sleep_then_the_awaited_go_before_those_that_asked_
         order,
     )
     assert order == [
+        "aggregator the page waits for",  # the page would only read the view before it
         "page back from its sleep",
-        "aggregator the page waits for",
         "consumer",
         "another consumer",
     ]
@@ -217,6 +219,66 @@ def test_a_users_request_goes_before_the_steps_of_a_flow_which_go_before_leaf_vi
     use.observe("Page", "dynamodb", "GetItem", {"TableName": "view"})
     use.sleeping()
     assert use.rank("Aggregator") == AWAITED  # before the requests: the page waits on it
+
+
+def _sleeper(use: TableUse, seconds: float) -> tuple[threading.Thread, list[float]]:
+    """A page that read ``view`` and sleeps ``seconds`` on its own thread (started); the
+    list gets the time it slept."""
+    use.observe("Page", "dynamodb", "GetItem", {"TableName": "view"})
+    awaiting = use.sleeping()
+    slept: list[float] = []
+
+    def sleep() -> None:
+        started = time.monotonic()
+        use.pause(awaiting, seconds, time.sleep)
+        slept.append(time.monotonic() - started)
+
+    thread = threading.Thread(target=sleep)
+    thread.start()
+    return thread, slept
+
+
+def _after(seconds: float, action: Callable[[], None]) -> None:
+    time.sleep(seconds)
+    action()
+
+
+def test_a_sleep_ends_when_the_table_it_waits_on_is_written():
+    use = TableUse(wake_sleepers=True)
+    thread, slept = _sleeper(use, 5.0)
+    _after(0.05, lambda: use.observe("Aggregator", "dynamodb", "PutItem", {"TableName": "view"}))
+    thread.join(5)
+    assert not thread.is_alive()
+    assert slept[0] < 1.0  # not the 5 s it asked for
+
+
+def test_a_sleep_runs_its_course_when_other_tables_or_failed_writes_are_all_there_is():
+    use = TableUse(wake_sleepers=True)
+    use.observe("Other", "dynamodb", "PutItem", {"TableName": "elsewhere"})
+    thread, slept = _sleeper(use, 0.3)
+    use.observe("Other", "dynamodb", "PutItem", {"TableName": "elsewhere"})
+    use.observe("Aggregator", "dynamodb", "PutItem", {"TableName": "view"}, succeeded=False)
+    use.observe("Aggregator", "dynamodb", "GetItem", {"TableName": "view"})  # a read
+    thread.join(5)
+    assert slept[0] >= 0.29
+
+
+def test_a_write_before_the_sleep_began_does_not_end_it():
+    use = TableUse(wake_sleepers=True)
+    use.observe("Page", "dynamodb", "GetItem", {"TableName": "view"})
+    use.sleeping()  # the view is awaited from now on: its writes are counted
+    use.observe("Aggregator", "dynamodb", "PutItem", {"TableName": "view"})
+    thread, slept = _sleeper(use, 0.3)  # a later sleep counts from its own start
+    thread.join(5)
+    assert slept[0] >= 0.29
+
+
+def test_at_aws_cadence_a_sleep_runs_its_course_whatever_is_written():
+    use = TableUse()  # wake_sleepers off: what --poll-interval sets
+    thread, slept = _sleeper(use, 0.3)
+    _after(0.05, lambda: use.observe("Aggregator", "dynamodb", "PutItem", {"TableName": "view"}))
+    thread.join(5)
+    assert slept[0] >= 0.29
 
 
 def test_the_tables_a_request_names():
