@@ -109,6 +109,9 @@ class Poller:
     def _interrupt(self) -> None:
         """Wake the thread wherever it waits (so that it sees a stop or a state change)."""
 
+    def _disabled(self) -> None:
+        """The mapping has just settled as disabled (its poller reads no more)."""
+
     def _halting(self) -> bool:
         """Whether the work under way should wind up (stopping, or being disabled)."""
         return self._stopping.is_set() or self.state == DISABLING
@@ -145,6 +148,7 @@ class Poller:
             if self.state == DISABLING:
                 self.state = DISABLED
                 self.last_modified = time.time()
+                self._disabled()
             if self.state == DISABLED:
                 self.status = "disabled"
                 self._changes.wait()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 
 class Rounds:
@@ -49,19 +50,28 @@ class Rounds:
             self.count = self.started
             self.condition.notify_all()
 
-    def fresh(self, deadline: float) -> bool:
-        """Wait until a round that started after this call has finished (False: too late)."""
+    def fresh(self, deadline: float, settled: Callable[[], bool] | None = None) -> bool:
+        """Wait until a round that started after this call has finished (False: too late),
+        or until ``settled()`` says no round is needed (asked whenever the condition is
+        notified: a poller that stopped reading — its mapping disabled — notifies it)."""
         with self.condition:
             # the next round to begin, not the one under way (it may have read already)
             target = self.started + 1
             self._woken = True
             self.condition.notify_all()
             while self.count < target and not self.stopped:
+                if settled is not None and settled():
+                    return True
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
                 self.condition.wait(remaining)
         return True
+
+    def notify(self) -> None:
+        """Tell the waiters something changed (``fresh`` asks its ``settled`` again)."""
+        with self.condition:
+            self.condition.notify_all()
 
     def stop(self) -> None:
         """No more rounds: release every waiter."""

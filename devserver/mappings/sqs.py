@@ -180,6 +180,9 @@ class QueuePoller(Poller):
     def _interrupt(self) -> None:
         self.rounds.wake()
 
+    def _disabled(self) -> None:
+        self.rounds.notify()  # a ``sync`` under way needs no more rounds
+
     def stop(self, timeout: float = 30.0) -> None:
         """Finish the batch being delivered (if any) and stop."""
         self.rounds.stop()
@@ -197,7 +200,8 @@ class QueuePoller(Poller):
             return True  # a disabled mapping reads nothing (and does not count)
         with self._condition:
             self._known_empty = False
-        return self.rounds.fresh(deadline)
+        # one being disabled may settle before another round: then it does not count either
+        return self.rounds.fresh(deadline, settled=lambda: self.state == DISABLED)
 
     def pending(self) -> int:
         """Messages in the queue at the last look: visible, in flight or delayed."""

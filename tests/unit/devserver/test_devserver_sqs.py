@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -161,3 +163,27 @@ def test_a_batch_received_while_the_mapping_is_disabled_goes_back_to_the_queue_u
     poller._step()
 
     assert (invoked, sqs.returned, sqs.deleted) == ([], ["r-1"], [])
+
+
+def test_waiting_for_a_fresh_round_ends_when_the_mapping_settles_as_disabled():
+    # wait_idle right after a disable: the poller was still "Disabling" when asked, then
+    # settled as "Disabled" without another round — the wait must not run to its deadline
+    # (it did under load in CI: "not idle after 30 s: requests in flight")
+    poller = a_poller(30, 10)
+    poller.state = "Enabled"
+    poller.set_enabled(False)
+    assert poller.state == "Disabling"
+    answers = []
+    waiter = threading.Thread(target=lambda: answers.append(poller.sync(time.monotonic() + 5)))
+    waiter.start()
+    time.sleep(0.05)  # the wait is under way
+    settling = threading.Thread(target=poller._enabled, daemon=True)  # the loop, between steps
+    started = time.monotonic()
+    settling.start()
+    waiter.join(5)
+
+    assert answers == [True]
+    assert time.monotonic() - started < 1.0
+    assert poller.state == "Disabled"
+    poller._stopping.set()
+    poller.set_enabled(True)  # lets the settled loop's wait end
