@@ -194,7 +194,7 @@ class Runtime:
                     sandbox.output.lines = result.logs
                     aws_requests.watching_as(self._observe, function_id)
                     try:
-                        self._run(stay, event, request_id, result, started)
+                        self._run(stay, event, request_id, result)
                     finally:
                         yielding.sleeping_as(None)
                         aws_requests.watching_as(None)
@@ -241,7 +241,6 @@ class Runtime:
         event: Any,
         request_id: str,
         result: InvocationResult,
-        started: float,
     ) -> None:
         sandbox = stay.sandbox
         spec = sandbox.spec
@@ -252,7 +251,9 @@ class Runtime:
                 result.handler_ran = False
                 return
         assert sandbox.handler is not None
-        deadline = started + spec.timeout
+        # the timeout runs from the handler's start: as on Lambda, a cold start's import
+        # (its INIT phase) is not part of the invocation's time
+        deadline = time.monotonic() + spec.timeout
         context = LambdaContext(spec, request_id, deadline, sandbox.log_stream_name)
         os.environ["_X_AMZN_TRACE_ID"] = trace_id()
         token = self._watchdog.arm(threading.get_ident(), deadline)

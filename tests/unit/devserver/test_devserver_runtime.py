@@ -262,3 +262,28 @@ def test_a_module_the_host_imported_from_a_layer_is_not_shared_with_a_function(
         assert shared_state.STATE["calls"] == 100
     finally:
         del sys.modules["shared_state"]
+
+
+def test_a_cold_starts_import_is_not_part_of_the_invocations_timeout(tmp_path):
+    # Lambda's INIT phase has its own limit: a handler gets its whole timeout after a slow
+    # import (here, an import slower than the timeout itself)
+    write(
+        tmp_path / "SlowInit" / "app.py",
+        """
+        import time
+
+        time.sleep(1.2)  # a slow import (a sleep during an import is the plain one)
+
+        def lambda_handler(event, context):
+            return context.get_remaining_time_in_millis()
+        """,
+    )
+    runtime = Runtime(
+        {"SlowInit": spec(tmp_path, "SlowInit", timeout=1)},
+        {"SlowInit": {"PATH": os.environ.get("PATH", "")}},
+    )
+
+    result = runtime.invoke("SlowInit", {})
+
+    assert result.error is None
+    assert result.value > 800  # of its 1,000 ms: none spent on the import
