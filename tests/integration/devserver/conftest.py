@@ -25,7 +25,9 @@ class SampleLog:
     def entries(self, function: str | None = None) -> list[dict[str, Any]]:
         if not self.path.exists():
             return []
-        lines = self.path.read_text(encoding="utf-8").splitlines()
+        text = self.path.read_text(encoding="utf-8")
+        # a function may be appending a line right now: only whole lines count
+        lines = text[: text.rfind("\n") + 1].splitlines()
         entries = [json.loads(line) for line in lines if line.strip()]
         return [e for e in entries if function is None or e.get("function") == function]
 
