@@ -154,3 +154,81 @@ def test_a_response_classs_methods_are_listed_once_and_as_moto_lists_them():
     assert listed == utils.method_names_from_class(DynamoHandler)
     assert "get_item" in listed
     assert responses.method_names_from_class(DynamoHandler) is listed  # kept, not listed again
+
+
+@pytest.mark.parametrize("name", sorted(EVERY_KIND))
+def test_a_value_converted_once_is_what_moto_converts_and_shares_nothing(name):
+    fixes.convert_values_once()
+    value = DynamoType(EVERY_KIND[name])
+    own = DynamoType.to_regular_json.__wrapped__(value)
+
+    converted = value.to_regular_json()
+
+    assert converted == own
+    before = value.to_json()
+    _scribble(converted)
+    assert value.to_json() == before  # the item's own value is untouched
+
+
+def _scribble(value: Any) -> None:
+    """Change every dict and list inside ``value`` in place."""
+    if isinstance(value, dict):
+        for inner in list(value.values()):
+            _scribble(inner)
+        value["scribbled"] = True
+    elif isinstance(value, list):
+        for inner in value:
+            _scribble(inner)
+        value.append("scribbled")
+
+
+def test_a_cancelled_transaction_puts_back_what_its_update_changed_in_place():
+    import boto3
+    from moto import mock_aws
+
+    fixes.undo_failed_transactions_item_by_item()
+    fixes.convert_values_once()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName="t",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        )
+        for item_id in ("updated", "replaced"):
+            client.put_item(
+                TableName="t",
+                Item={"id": {"S": item_id}, "v": {"N": "1"}, "list": {"L": [{"N": "1"}]}},
+            )
+
+        def items() -> dict[str, Any]:
+            return {
+                i["id"]["S"]: i for i in client.scan(TableName="t", ConsistentRead=True)["Items"]
+            }
+
+        before = items()
+        with pytest.raises(client.exceptions.TransactionCanceledException):
+            client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": "t",
+                            "Key": {"id": {"S": "updated"}},
+                            "UpdateExpression": "SET v = :v, #l[0] = :v",
+                            "ExpressionAttributeNames": {"#l": "list"},
+                            "ExpressionAttributeValues": {":v": {"N": "5"}},
+                        }
+                    },
+                    {"Put": {"TableName": "t", "Item": {"id": {"S": "replaced"}}}},
+                    {
+                        "ConditionCheck": {
+                            "TableName": "t",
+                            "Key": {"id": {"S": "missing"}},
+                            "ConditionExpression": "attribute_exists(id)",
+                        }
+                    },
+                ]
+            )
+
+        assert items() == before
