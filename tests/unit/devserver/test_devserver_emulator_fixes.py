@@ -232,3 +232,18 @@ def test_a_cancelled_transaction_puts_back_what_its_update_changed_in_place():
             )
 
         assert items() == before
+
+
+def test_moto_routes_by_the_same_list_of_service_modules_read_once():
+    from moto import backends
+    from moto.server import DomainDispatcherApplication, create_backend_app
+
+    fixes.list_moto_modules_once()
+    listed = backends.list_of_moto_modules()
+
+    assert list(listed) == list(backends.list_of_moto_modules.__wrapped__())
+    assert "dynamodb" in listed
+    assert backends.list_of_moto_modules() is listed  # kept, not read again
+    dispatcher = DomainDispatcherApplication(create_backend_app)
+    assert dispatcher.get_backend_for_host("sqs") == "sqs"
+    assert dispatcher.get_backend_for_host("dynamodb.us-east-1.amazonaws.com") == "dynamodb"
