@@ -73,7 +73,7 @@ def test_a_compound_id_is_a_valid_stream_id_whose_cardinal_id_is_its_first_part(
     )
 
 
-def test_positions_of_an_items_own_shards_are_kept_as_a_list_and_read_back():
+def test_positions_of_an_items_own_shards_are_kept_as_one_string_and_read_back():
     from message_store.views import decode_positions, encode_positions
 
     key = "6f0b2c1e-8d4a"
@@ -89,7 +89,34 @@ def test_positions_of_an_items_own_shards_are_kept_as_a_list_and_read_back():
 
     stored = encode_positions(key, positions)
 
-    assert stored["viewing+"] == [2, -1, -1, 9]
+    assert stored["viewing+"] == "2,,,9"
     assert f"viewing-{key}+3" not in stored
     assert stored["viewing-other+3"] == 5
     assert decode_positions(key, stored) == positions
+
+
+def test_shard_positions_are_written_in_base_36_and_read_back_whatever_their_size():
+    from message_store.views import decode_positions, encode_positions
+
+    key = "6f0b2c1e-8d4a"
+    positions = {f"viewing-{key}+{n}": p for n, p in enumerate((0, 35, 36, 10**6, 2**40))}
+    positions[f"viewing-{key}+7"] = 1_295
+
+    stored = encode_positions(key, positions)
+
+    assert stored["viewing+"] == "0,z,10,lfls,e13wu1og,,,zz"
+    assert decode_positions(key, stored) == positions
+
+
+def test_shard_positions_kept_as_a_list_of_numbers_before_are_still_read():
+    """Items written before the string form kept a list, -1 for a shard with none yet."""
+    from message_store.views import decode_positions
+
+    key = "6f0b2c1e-8d4a"
+    stored = {"viewing+": [2, -1, -1, 9], f"videoPublishing-{key}": 1}
+
+    assert decode_positions(key, stored) == {
+        f"viewing-{key}+0": 2,
+        f"viewing-{key}+3": 9,
+        f"videoPublishing-{key}": 1,
+    }

@@ -56,9 +56,13 @@ def encode_positions(key: str, positions: Mapping[str, int]) -> dict[str, Any]:
     """The ``positions`` attribute of item ``key``: small whatever its number of shards.
 
     The positions of the item's own compound streams (``{category}-{key}+{n}``, ``n`` a
-    shard number) are kept as one list per category, under ``"{category}+"``, the position
-    of shard ``n`` at index ``n`` (-1: none yet) — a viral video's 128 viewing shards take a
-    few hundred bytes, not the 7 KB their names would. Every other stream is kept by name.
+    shard number) are kept as one string per category, under ``"{category}+"``: shard
+    ``n``'s position is its ``n``-th comma-separated entry, in base 36, empty for none yet
+    (``"2,,,9"``: shard 0 at 2, shard 3 at 9). A viral video's 128 viewing shards take one
+    attribute of a few hundred bytes — not the 7 KB their names would, nor 128 list
+    elements, each of which every write, read and stream image converts on its own. Every
+    other stream is kept by name. (Items written before kept a list of numbers, -1 for
+    none: ``decode_positions`` reads both.)
     """
     stored: dict[str, Any] = {}
     shards: dict[str, dict[int, int]] = {}
@@ -69,18 +73,37 @@ def encode_positions(key: str, positions: Mapping[str, int]) -> dict[str, Any]:
         else:
             shards.setdefault(shard[0], {})[shard[1]] = position
     for category_name, by_shard in shards.items():
-        listed = [-1] * (max(by_shard) + 1)
+        listed = [""] * (max(by_shard) + 1)
         for shard_number, position in by_shard.items():
-            listed[shard_number] = position
-        stored[f"{category_name}+"] = listed
+            if position >= 0:
+                listed[shard_number] = _base36(position)
+        stored[f"{category_name}+"] = ",".join(listed)
     return stored
+
+
+_DIGITS36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _base36(number: int) -> str:
+    """``number`` (>= 0) in base 36, lower case (what ``int(text, 36)`` reads back)."""
+    if number < 36:
+        return _DIGITS36[number]
+    digits = []
+    while number:
+        number, digit = divmod(number, 36)
+        digits.append(_DIGITS36[digit])
+    return "".join(reversed(digits))
 
 
 def decode_positions(key: str, stored: Mapping[str, Any]) -> dict[str, int]:
     """The positions of item ``key`` by stream name, from its ``positions`` attribute."""
     positions: dict[str, int] = {}
     for name, value in stored.items():
-        if isinstance(value, list) and name.endswith("+"):
+        if isinstance(value, str) and name.endswith("+"):
+            for shard_number, entry in enumerate(value.split(",")):
+                if entry:
+                    positions[f"{name[:-1]}-{key}+{shard_number}"] = int(entry, 36)
+        elif isinstance(value, list) and name.endswith("+"):  # as items were written before
             for shard_number, position in enumerate(value):
                 if int(position) >= 0:
                     positions[f"{name[:-1]}-{key}+{shard_number}"] = int(position)
