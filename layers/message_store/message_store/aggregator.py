@@ -19,7 +19,7 @@ batch there: what the messages before it changed is saved, and it and the rest a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from .consumer import ConsumerRuntime, Metrics
@@ -160,6 +160,36 @@ class BoundAggregator(ConsumerRuntime, Generic[S]):
         if stop is not None:
             raise stop.error
 
+    def keys_of(self, messages: Iterable[StoredMessage]) -> set[str]:
+        """The keys of the view items ``messages`` fold into."""
+        return {key for message in messages if (key := self._key(message)) is not None}
+
+    def fold_onto(
+        self,
+        messages: Iterable[StoredMessage],
+        before: Mapping[str, ViewItem[S]],
+        after: dict[str, ViewItem[S]],
+    ) -> None:
+        """Fold ``messages`` in order into ``after``: an item not there yet starts as in
+        ``before`` (as stored) or, absent, from the initial state. Raises at the first
+        message that fails; what the messages before it did stays in ``after``."""
+        for message in messages:
+            self._fold_message(message, before, after)
+
+    def changes(
+        self, before: Mapping[str, ViewItem[S]], after: Mapping[str, ViewItem[S]]
+    ) -> list[tuple[ViewItem[S], ViewItem[S]]]:
+        """The ``(as stored, folded)`` pairs whose state changed: what a save writes.
+
+        Positions alone are not worth a write: a later message of the stream finds the gap
+        and reads what was skipped (nothing that changes the state) again.
+        """
+        return [
+            (old, item)
+            for key, item in after.items()
+            if item.state != (old := before.get(key) or self._initial(key)).state
+        ]
+
     def _fold_and_save(self, deliveries: Sequence[Delivery]) -> _Stop | None:
         """Fold the deliveries in order up to the first failure; save each touched item once."""
         for attempt in range(1, self.attempts + 1):
@@ -173,13 +203,7 @@ class BoundAggregator(ConsumerRuntime, Generic[S]):
                 except Exception as exc:
                     stop = _Stop(delivery, exc)
                     break
-            changes = [
-                (old, item)
-                for key, item in after.items()
-                if item.state != (old := before.get(key) or self._initial(key)).state
-            ]
-            # Positions alone are not worth a write: a later message of the stream finds the
-            # gap and reads what was skipped (nothing that changes the state) again.
+            changes = self.changes(before, after)
             if not changes:
                 return stop
             try:
@@ -210,10 +234,17 @@ class BoundAggregator(ConsumerRuntime, Generic[S]):
         before: Mapping[str, ViewItem[S]],
         after: dict[str, ViewItem[S]],
     ) -> None:
-        message = delivery.message
-        if message is None:
+        if delivery.message is None:
             self.skip_unreadable(delivery)
             return
+        self._fold_message(delivery.message, before, after)
+
+    def _fold_message(
+        self,
+        message: StoredMessage,
+        before: Mapping[str, ViewItem[S]],
+        after: dict[str, ViewItem[S]],
+    ) -> None:
         key = self._key(message)
         if key is None:
             return  # for no item of this view (another category, an anonymous viewing …)
@@ -237,7 +268,7 @@ class BoundAggregator(ConsumerRuntime, Generic[S]):
             state = self._apply(state, message)
         finally:
             self.log.clear()
-        return replace(item, state=state, positions={**item.positions, stream: message.position})
+        return ViewItem(item.key, state, {**item.positions, stream: message.position}, item.version)
 
     def _gap(self, stream: str, last: int, position: int) -> list[StoredMessage]:
         missing = self.store.read_stream(stream, last + 1, position - last - 1)

@@ -14,14 +14,19 @@ What a view reads is cut into **lanes**, each read in order:
 
 A replay goes in **rounds**: the lanes not done yet are read ``workers`` at a time, side by
 side, each read at most a ``workers``-th of ``fold`` messages (and of a 1,000-item page),
-until ``fold`` messages have come or every lane has been read once; then the
-round's messages, merged in global order, are folded into the view **together**, so that
-an item many lanes feed (a total, a video's item fed by its viewing streams in every
-partition) is loaded and written once a round rather than once a lane. The next round is
-read while one is folded. Each stream's messages keep their order (they come from one lane,
-in order). Every view write is conditional on the version it loaded: a write that meets
-another writer's is folded again (``BoundAggregator`` loads the items anew; a message
-already applied is skipped by its position).
+until ``fold`` messages have come or every lane has been read once. Each read is folded as
+it comes, while the others are still being read (a stream's messages all come from one
+lane, in order, and projections commute across streams); the round's items are written
+**together** once its reads are in, so that an item many lanes feed (a total, a video's
+item fed by its viewing streams in every partition) is written once a round rather than
+once a lane. The next round is read while one is written.
+
+The replay keeps the items as it last loaded or wrote them, so a later round folds onto
+them without loading them again; after the view was emptied by the same run, nothing is
+loaded at all. Every view write is conditional on the version folded onto: a write that
+meets another writer's — or a message whose fold fails — has the round folded again the
+plain way (``BoundAggregator.apply``: items loaded anew, the round's messages merged in
+global order, a message already applied skipped by its position).
 
 The **cursor** (``ReplayCursor``) says how far each lane has been applied; it is saved after
 every round, on the condition that no other runner has claimed the rebuild since. Folding is
@@ -39,12 +44,13 @@ import heapq
 import json
 import logging
 import math
+import queue
 import random
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -57,7 +63,7 @@ from .errors import InvalidArgumentError, MessageStoreUnavailableError
 from .message import StoredMessage
 from .skips import SkipRecorder
 from .store import MAX_PAGE, MessageStore
-from .view_item import ViewConflictError
+from .view_item import ViewConflictError, ViewItem
 
 #: A lane's states in the cursor; the rebuild's own.
 RUNNING, INTERRUPTED, FINISHED = "running", "interrupted", "finished"
@@ -585,6 +591,109 @@ class _Read:
     done: bool
 
 
+@dataclass
+class _Reading:
+    """A round being read: its result, and its reads as they come (``None`` after the last)."""
+
+    future: Future[tuple[list[_Read], int]]
+    arrivals: queue.SimpleQueue[_Read | None]
+
+    def arrived(self) -> Iterator[_Read]:
+        """The round's reads as they come, until the last."""
+        while (read := self.arrivals.get()) is not None:
+            yield read
+
+
+#: View items a replay keeps as it last loaded or wrote them, at most (then it loads again).
+MAX_KNOWN = 20_000
+
+
+class _KnownItems:
+    """View items as this replay last loaded or wrote them (``None``: known absent), so that
+    a round folds onto them without loading them again.
+
+    ``complete``: every item not here is absent — the view was emptied by this very run and
+    only this replay writes it. A wrong belief costs no wrong view: every write is
+    conditional on the version folded onto, so it meets a conflict, and the round is folded
+    again with items loaded anew (``forget``). Past ``MAX_KNOWN`` items it forgets too.
+    """
+
+    def __init__(self, *, complete: bool) -> None:
+        self.items: dict[str, ViewItem[Any] | None] = {}
+        self.complete = complete
+
+    def missing(self, keys: set[str]) -> list[str]:
+        """The keys whose items must be loaded first."""
+        return [] if self.complete else sorted(key for key in keys if key not in self.items)
+
+    def loaded(self, keys: list[str], found: dict[str, ViewItem[Any]]) -> None:
+        """What a load of ``keys`` found (the others are absent)."""
+        self.items.update({key: found.get(key) for key in keys})
+
+    def saved(self, changes: list[tuple[ViewItem[Any], ViewItem[Any]]]) -> None:
+        """What a save wrote: each item's state at its next version."""
+        for before, after in changes:
+            self.items[after.key] = ViewItem(
+                after.key, after.state, after.positions, before.version + 1
+            )
+        if len(self.items) > MAX_KNOWN:
+            self.forget()
+
+    def forget(self) -> None:
+        """Load every item again from now on."""
+        self.items = {}
+        self.complete = False
+
+
+class _RoundFold:
+    """A round folded read by read as its reads come (each read's messages in order: a
+    stream's messages all come from one lane, and projections commute across streams),
+    written once at the end. Messages whose items are not known wait for the end, to be
+    loaded in one request."""
+
+    def __init__(self, bound: BoundAggregator[Any], known: _KnownItems) -> None:
+        self.bound = bound
+        self.known = known
+        self.after: dict[str, ViewItem[Any]] = {}
+        self.waiting: list[list[StoredMessage]] = []
+        self.failed = False
+
+    def add(self, messages: list[StoredMessage]) -> None:
+        """Fold one read's messages now, or keep them for the end when items must be loaded."""
+        if self.failed:
+            return
+        if self.known.missing(self.bound.keys_of(messages)):
+            self.waiting.append(messages)
+            return
+        self._fold(messages)
+
+    def finish(self) -> bool:
+        """Load what is missing, fold what waited, write the changed items once; False when
+        a message failed (nothing written: the round must be folded again the plain way).
+        Raises ``ViewConflictError`` when another writer wrote an item meanwhile."""
+        if self.waiting and not self.failed:
+            keys = self.known.missing(
+                {key for messages in self.waiting for key in self.bound.keys_of(messages)}
+            )
+            if keys:
+                self.known.loaded(keys, self.bound.views.load(keys))
+            for messages in self.waiting:
+                self._fold(messages)
+        if self.failed:
+            return False
+        changes = self.bound.changes(self.known.items, self.after)
+        if changes:
+            self.bound.views.save(changes)
+            self.known.saved(changes)
+        return True
+
+    def _fold(self, messages: list[StoredMessage]) -> None:
+        try:
+            self.bound.fold_onto(messages, self.known.items, self.after)
+        except Exception:  # folded again the plain way, which saves what preceded and raises
+            self.failed = True
+
+
 class Replay:
     """Folds an aggregator's messages from the store into its view, in rounds.
 
@@ -605,6 +714,7 @@ class Replay:
         logger: Any = None,
         throttle: Throttle | None = None,
         on_batch: Callable[[ReplayCursor], None] | None = None,
+        view_empty: bool = False,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -619,6 +729,9 @@ class Replay:
             throttle = Throttle(self.options.rate)
         self.throttle = throttle
         self.on_batch = on_batch
+        #: the view was emptied by this run, and only this replay writes it: its items need
+        #: not be loaded before they are first written
+        self.view_empty = view_empty
         self.clock = clock
         self.sleep = sleep
 
@@ -634,31 +747,39 @@ class Replay:
         limit = self.options.read_limit(workers)
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rebuild")
         ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rebuild-round")
-        #: where each lane's next read starts (ahead of the cursor while a round is folded)
+
+        def read_round(lanes: list[Lane], places: dict[str, Any], start: int) -> _Reading:
+            arrivals: queue.SimpleQueue[_Read | None] = queue.SimpleQueue()
+            future = ahead.submit(
+                self._read_round, pool, workers, cursor, lanes, places, start, limit, arrivals
+            )
+            return _Reading(future, arrivals)
+
+        #: where each lane's next read starts (ahead of the cursor while a round is saved)
         places = {lane.name: _place_of(lane) for lane in lanes}
-        reading: Future[tuple[list[_Read], int]] | None = None
+        known = _KnownItems(complete=self.view_empty)
+        reading: _Reading | None = None
         start = 0
         try:
             while True:
                 if reading is None:
-                    reading = ahead.submit(
-                        self._read_round, pool, workers, cursor, lanes, dict(places), start, limit
-                    )
-                reads, start = reading.result()
+                    reading = read_round(lanes, dict(places), start)
+                folding = _RoundFold(bound, known)
+                for read in reading.arrived():  # folded as they come, while the rest is read
+                    if read.messages:
+                        if self.throttle is not None:
+                            self.throttle.acquire(len(read.messages))
+                        folding.add(read.messages)
+                reads, start = reading.future.result()
                 reading = None
                 places.update({read.lane.name: read.place for read in reads})
                 done = {read.lane.name for read in reads if read.done}
                 lanes = [lane for lane in lanes if lane.name not in done]
                 messages = [read.messages for read in reads if read.messages]
                 if lanes and messages and not stop():  # the next round, read meanwhile
-                    reading = ahead.submit(
-                        self._read_round, pool, workers, cursor, lanes, dict(places), start, limit
-                    )
+                    reading = read_round(lanes, dict(places), start)
                 if messages:
-                    batch = list(heapq.merge(*messages, key=lambda m: m.global_position))
-                    if self.throttle is not None:
-                        self.throttle.acquire(len(batch))
-                    self._fold(bound, batch)
+                    self._save(bound, folding, messages)
                     self._advance(cursor, reads)
                 elif done:
                     self._advance(cursor, reads)
@@ -673,7 +794,7 @@ class Replay:
                         self.sleep(min(wait_for, 1.0))
         finally:
             if reading is not None:
-                reading.cancel()
+                reading.future.cancel()
             ahead.shutdown(wait=True)
             pool.shutdown(wait=True)
 
@@ -688,37 +809,51 @@ class Replay:
         places: dict[str, Any],
         start: int,
         limit: int,
+        arrivals: queue.SimpleQueue[_Read | None],
     ) -> tuple[list[_Read], int]:
         """A round: the lanes from ``start`` on (round the list), ``workers`` reads in flight
-        (a lane's read starts as soon as another's ends), until ``fold`` messages have come or
-        every lane has been read once; what came, and where the next round starts."""
+        (each worker takes the next lane as soon as its read ends), until ``fold`` messages
+        have come or every lane has been read once; what came, in the order the lanes were
+        taken, and where the next round starts. Each read is also put in ``arrivals`` as it
+        comes, and ``None`` after the last (also when a read failed: the result raises)."""
         first = start % len(lanes)
-        waiting = iter(lanes[first:] + lanes[:first])
-        in_flight: set[Future[_Read]] = set()
-        reads: list[_Read] = []
-        came = started = 0
+        order = lanes[first:] + lanes[:first]
+        reads: list[_Read | None] = [None] * len(order)
+        lock = threading.Lock()
+        taken = came = 0
+        failed = False
 
-        def start_one() -> bool:
-            nonlocal started
-            lane = next(waiting, None)
-            if lane is None:
-                return False
-            in_flight.add(pool.submit(self._read, cursor, lane, places.get(lane.name), limit))
-            started += 1
-            return True
+        def take() -> int | None:
+            nonlocal taken
+            with lock:
+                if failed or taken >= len(order) or came >= self.options.round_limit:
+                    return None
+                taken += 1
+                return taken - 1
 
-        while len(in_flight) < workers and start_one():
-            pass
-        while in_flight:
-            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in finished:
-                in_flight.discard(future)
-                read = future.result()
-                reads.append(read)
-                came += len(read.messages)
-            while len(in_flight) < workers and came < self.options.round_limit and start_one():
-                pass
-        return reads, first + started
+        def work() -> None:
+            # a worker goes on to the next lane itself (no hop through another thread)
+            nonlocal came, failed
+            while (index := take()) is not None:
+                lane = order[index]
+                try:
+                    read = self._read(cursor, lane, places.get(lane.name), limit)
+                except BaseException:
+                    with lock:
+                        failed = True
+                    raise
+                reads[index] = read
+                with lock:
+                    came += len(read.messages)
+                arrivals.put(read)
+
+        try:
+            running = [pool.submit(work) for _ in range(min(workers, len(order)))]
+            for worker in running:
+                worker.result()
+        finally:
+            arrivals.put(None)
+        return [read for read in reads if read is not None], first + taken
 
     def _read(self, cursor: ReplayCursor, lane: Lane, place: Any, limit: int) -> _Read:
         if lane.is_segment:
@@ -747,6 +882,23 @@ class Replay:
         return _Read(lane, messages, after, complete and settled)
 
     # -- folding -----------------------------------------------------------------------------
+
+    def _save(
+        self,
+        bound: BoundAggregator[Any],
+        folding: _RoundFold,
+        messages: list[list[StoredMessage]],
+    ) -> None:
+        """Write what a round folded; when its fold failed or its write met another
+        writer's, fold the round again the plain way (items loaded anew, the messages merged
+        in global order: idempotent, each message applied is skipped by its position)."""
+        try:
+            if folding.finish():
+                return
+        except ViewConflictError:
+            self.log.info("a view item changed meanwhile; folding the round again")
+        folding.known.forget()
+        self._fold(bound, list(heapq.merge(*messages, key=lambda m: m.global_position)))
 
     def _fold(self, bound: BoundAggregator[Any], messages: list[StoredMessage]) -> None:
         """Apply a round; a conflict with another writer folds it again (idempotent)."""

@@ -36,7 +36,8 @@ class ViewRepository(Protocol[S]):
         ...
 
     def save(self, changes: Sequence[tuple[ViewItem[S], ViewItem[S]]]) -> None:
-        """Write each ``(before, after)`` once, unless ``before.version`` is stale.
+        """Write each ``(before, after)`` once, unless ``before.version`` is stale; the
+        item written is at version ``before.version + 1`` (what a replay folds onto next).
 
         Raises ``ViewConflictError`` when any item changed since it was loaded; then
         nothing of that write is applied.

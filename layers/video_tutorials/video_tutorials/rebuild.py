@@ -245,8 +245,10 @@ def rebuild(
                 cursor.estimate, cursor.estimate_source = found
         cursors.start(cursor)
     run_options = ReplayOptions.from_json(cursor.options)
+    cleared = False
     try:
         if cursor.phase == CLEARING:
+            cleared = True
             cursor.deleted = views.clear()
             cursor.phase = REPLAYING
             cursor.updated_at = clock()
@@ -263,6 +265,7 @@ def rebuild(
                 Throttle(run_options.rate, clock=clock, sleep=sleep) if run_options.rate else None
             ),
             on_batch=on_batch,
+            view_empty=cleared,
             clock=clock,
             sleep=sleep,
         )
