@@ -735,10 +735,24 @@ class Replay:
         self.clock = clock
         self.sleep = sleep
 
-    def run(self, cursor: ReplayCursor, stop: Callable[[], bool] = lambda: False) -> bool:
-        """Replay the cursor's lanes that are not done; True when every lane is done."""
+    def run(
+        self,
+        cursor: ReplayCursor,
+        stop: Callable[[], bool] = lambda: False,
+        *,
+        prepare: Callable[[], None] | None = None,
+    ) -> bool:
+        """Replay the cursor's lanes that are not done; True when every lane is done.
+
+        The cursor is saved after every round but the last: when every lane is done, the
+        caller saves it (with what it does next: a rebuild marks it finished). ``prepare``
+        runs while the first round is read, before anything is written (a fresh rebuild
+        empties the view there).
+        """
         lanes = [lane for lane in cursor.lanes.values() if not lane.done]
         if not lanes:
+            if prepare is not None:
+                prepare()
             return True
         bound = self.aggregator.bind(
             views=self.views, store=self.store, logger=self.log, skips=self.skips, attempts=3
@@ -761,6 +775,9 @@ class Replay:
         reading: _Reading | None = None
         start = 0
         try:
+            reading = read_round(lanes, dict(places), start)
+            if prepare is not None:
+                prepare()
             while True:
                 if reading is None:
                     reading = read_round(lanes, dict(places), start)
@@ -780,9 +797,9 @@ class Replay:
                     reading = read_round(lanes, dict(places), start)
                 if messages:
                     self._save(bound, folding, messages)
-                    self._advance(cursor, reads)
+                    self._advance(cursor, reads, save=bool(lanes))
                 elif done:
-                    self._advance(cursor, reads)
+                    self._advance(cursor, reads, save=bool(lanes))
                 if not lanes:
                     return cursor.finished
                 if stop():
@@ -912,7 +929,7 @@ class Replay:
             else:
                 return
 
-    def _advance(self, cursor: ReplayCursor, reads: list[_Read]) -> None:
+    def _advance(self, cursor: ReplayCursor, reads: list[_Read], *, save: bool = True) -> None:
         replayed = 0
         for read in reads:
             lane = read.lane
@@ -927,7 +944,8 @@ class Replay:
             replayed += len(read.messages)
         cursor.run_replayed += replayed
         cursor.updated_at = self.clock()
-        self.cursors.save(cursor)
+        if save:
+            self.cursors.save(cursor)
         if self.on_batch is not None:
             self.on_batch(cursor.copy())
 

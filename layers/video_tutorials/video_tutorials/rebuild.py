@@ -245,14 +245,16 @@ def rebuild(
                 cursor.estimate, cursor.estimate_source = found
         cursors.start(cursor)
     run_options = ReplayOptions.from_json(cursor.options)
-    cleared = False
+    cleared = cursor.phase == CLEARING
+
+    def clear() -> None:
+        # while the first round is read; the phase is saved with that round's cursor (a
+        # crash before it clears again: nothing of the replay was written yet, or, if it
+        # was, it is replayed again)
+        cursor.deleted = views.clear()
+        cursor.phase = REPLAYING
+
     try:
-        if cursor.phase == CLEARING:
-            cleared = True
-            cursor.deleted = views.clear()
-            cursor.phase = REPLAYING
-            cursor.updated_at = clock()
-            cursors.save(cursor)
         replay = Replay(
             aggregator,
             store,
@@ -269,7 +271,7 @@ def rebuild(
             clock=clock,
             sleep=sleep,
         )
-        finished = replay.run(cursor, stop or (lambda: False))
+        finished = replay.run(cursor, stop or (lambda: False), prepare=clear if cleared else None)
         if finished:
             if pause is not None:
                 pause.resume()

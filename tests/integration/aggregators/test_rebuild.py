@@ -405,6 +405,65 @@ def test_a_replay_loads_an_item_once_and_folds_later_rounds_onto_what_it_wrote(
     assert home_page_views.home_page().videos_watched == 6
 
 
+class RecordingCursorsAndViews:
+    """Cursors in memory and a view repository, recording in order what each is asked."""
+
+    def __init__(self, views):
+        self._views = views
+        self.cursors = InMemoryCursors()
+        self.calls: list[str] = []
+        outer = self
+
+        class Cursors:
+            def __getattr__(self, name):
+                outer.calls.append(f"cursor {name}")
+                return getattr(outer.cursors, name)
+
+        self.cursor_store = Cursors()
+
+    def clear(self):
+        self.calls.append("view clear")
+        return self._views.clear()
+
+    def save(self, changes):
+        self.calls.append("view save")
+        return self._views.save(changes)
+
+    def __getattr__(self, name):
+        return getattr(self._views, name)
+
+
+def test_a_fresh_rebuild_empties_the_view_before_it_writes_and_saves_its_cursor_twice(
+    store, home_page_views
+):
+    """The view is emptied while the first round is read, before the round is written; a
+    one-round rebuild saves its cursor when it starts and when it finishes, the phase and
+    the lanes with it."""
+    video = str(uuid.uuid4())
+    for _ in range(3):
+        record_viewing(store, video)
+    recording = RecordingCursorsAndViews(home_page_views)
+
+    result = rebuild(
+        home_page_aggregator,
+        store,
+        recording,
+        pause=None,
+        cursors=recording.cursor_store,
+    )
+
+    assert result.status == FINISHED
+    assert [c for c in recording.calls if c != "cursor load"] == [
+        "cursor start",
+        "view clear",
+        "view save",
+        "cursor save",
+    ]
+    saved = recording.cursors.load("home-page")
+    assert (saved.status, saved.phase, saved.replayed) == (FINISHED, "replaying", 3)
+    assert home_page_views.get(video).views == 3
+
+
 def test_a_message_whose_fold_fails_stops_the_rebuild_after_saving_what_preceded_it(
     store, home_page_views
 ):
