@@ -374,6 +374,38 @@ def contention(writes: float, window: float, concurrent_share: float = 1.0) -> C
     )
 
 
+#: The ordering source of a write to the very item of the stream (or message group) its
+#: batch is ordered by: whoever writes that item holds the stream's records, and a stream's
+#: records are handled one batch after another (one shard's, one group's).
+OWN_STREAM = "own stream"
+
+
+def concurrent_share(sources: Mapping[Any, float], spreads: Mapping[Any, Spread | None]) -> float:
+    """The share of one key's writes that may land together with another: ``sources`` maps
+    each ordering source — ``(action, unit)``, ``unit`` being ``("api",)``, a consumer's
+    ``("unit", function, shard or group shape)`` or ``(OWN_STREAM, …)`` — to its writes a
+    second, ``spreads`` how that source's units spread over keys.
+
+    Writes from the API race with anything; a consumer's writes race with another unit's —
+    with the same unit's only when its batches all come from one key (``one``), or one in
+    ``keys`` of a pool; an item written only by its own stream's batches never races with
+    them."""
+    total = sum(sources.values())
+    share = 0.0
+    for source, rate in sources.items():
+        unit = source[1]
+        spread = spreads.get(source)
+        if unit[0] == OWN_STREAM:
+            same = 1.0
+        elif unit == ("api",) or spread is None or spread.kind == "each":
+            same = 0.0
+        else:
+            same = 1.0 if spread.kind == "one" else 1.0 / spread.keys
+        part = rate / total if total else 0.0
+        share += part * (1.0 - same * part)
+    return share
+
+
 def sequential_capacity(duration: float, parallel: int = 1) -> float:
     """Batches a second one ordered source (a stream shard, a message group) can take when
     its batches run one after another (``parallel`` at a time), each ``duration`` seconds."""

@@ -886,13 +886,18 @@ def races(timing: Timing) -> Observer_:
             window, here = timing.window(access, trace)
             key = timing.key(concrete)
             label = f"{key.label} (its next sort key)" if access.race == "partition" else key.label
+            unit = unit_shape(trace, timing)
+            if access.race == "item" and access.partition in trace.ordering:
+                # the item of a stream (or group) the batch is ordered by: whoever writes it
+                # holds that stream's records, and those are handled one batch after another
+                unit = (model.OWN_STREAM, *unit[1:])
             yield Observation(
                 ("race", access.table, access.race, label), key, concrete, trace.source != "api",
                 {"writes": 0.0 if access.failed else 1.0, "attempts": 1.0,
                  "failed": 1.0 if access.failed else 0.0},
                 {"size": float(access.size)},
                 {"window": [window], "window_here": [here]},
-                unit_shape(trace, timing),
+                unit,
             )  # fmt: skip
 
     return observe
@@ -1119,16 +1124,9 @@ def race_lines(
     lines = []
     for shape, line in rated.items():
         writes = line.per_key.get("writes", 0.0)
-        total = sum(line.sources.values()) or writes
-        concurrent = 0.0
-        for (action, unit), rate in line.sources.items():
-            spread = unit_spreads.get((action, unit))
-            if unit == ("api",) or spread is None or spread.kind == "each":
-                same = 0.0
-            else:
-                same = 1.0 if spread.kind == "one" else 1.0 / spread.keys
-            share = rate / total if total else 0.0
-            concurrent += share * (1.0 - same * share)
+        concurrent = model.concurrent_share(
+            line.sources, {source: unit_spreads.get(source) for source in line.sources}
+        )
         window = median(line.samples.get("window", []))
         found = model.contention(writes, window, concurrent)
         kind = shape[2]

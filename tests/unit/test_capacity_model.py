@@ -8,7 +8,10 @@ import pytest
 from benchmarks._capacity_model import (
     HALF,
     LIMITS,
+    OWN_STREAM,
     Key,
+    Spread,
+    concurrent_share,
     conflict_ceiling,
     contention,
     flagged,
@@ -169,6 +172,33 @@ def test_writes_of_one_ordered_source_do_not_conflict():
     found = contention(1000.0, 0.01, concurrent_share=0.0)
     assert found.failures == 0
     assert not found.flagged
+
+
+def test_writes_from_many_shards_to_one_item_race_with_each_other():
+    """A video's item written by the batches of its 132 viewing shards: two of them may land
+    together unless they come from the same shard (1 in 132)."""
+    source = ("view", ("unit", "home-page-aggregator", "viewing-{viral}+{n}"))
+    share = concurrent_share({source: 100.0}, {source: Spread("pool", 132.0)})
+    assert share == pytest.approx(1 - 1 / 132)
+
+
+def test_a_streams_own_item_written_by_its_own_batches_does_not_race():
+    """admin-streams' item of stream X is written by the batches that hold X's records: one
+    shard's (one group's), one after another, so they never land together."""
+    own = ("view", (OWN_STREAM, "admin-streams-aggregator", "viewing-{viral}+{n}"))
+    assert concurrent_share({own: 14.4}, {own: Spread("pool", 132.0)}) == 0.0
+    assert not contention(14.4, 0.083, concurrent_share=0.0).flagged
+    # the same writes, taken for a pool of sources, were flagged
+    pooled = ("view", ("unit", "admin-streams-aggregator", "viewing-{viral}+{n}"))
+    racing = concurrent_share({pooled: 14.4}, {pooled: Spread("pool", 132.0)})
+    assert contention(14.4, 0.083, concurrent_share=racing).flagged
+
+
+def test_writes_from_the_api_race_with_a_streams_own_batches():
+    own = ("view", (OWN_STREAM, "admin-streams-aggregator", "viewing-{viral}+{n}"))
+    api = ("view", ("api",))
+    share = concurrent_share({own: 10.0, api: 10.0}, {own: Spread("pool", 132.0), api: None})
+    assert share == pytest.approx(0.5 * (1 - 0.5) + 0.5)
 
 
 def test_an_ordered_source_takes_one_batch_at_a_time():
