@@ -13,8 +13,10 @@ together in rounds, the cursor saved after every round in the consumer-progress 
 every ``Query`` it sends to the category index recorded.
 Then those very queries are sent again, raw (the same client, the same lanes side by side,
 each lane's pages in order, the items kept and nothing else done): what the rebuild's reads
-alone cost. The two alternate (rebuild, raw, raw, rebuild …), the view emptied before each
-rebuild outside its time; the times are the best of each side's runs (the machine is shared:
+alone cost. Both sizes are seeded first; then the two sides alternate (rebuild, raw, raw,
+rebuild …), one size's pair after the other's, so that the machine's changing load falls on
+both sizes alike; the view is emptied before each rebuild outside its time. The times are
+the best of each side's runs (the machine is shared:
 its other work only ever adds time), and the CPU seconds of each run (medians) are printed
 beside them: the emulator's — the resource both sides wait for, which other work moves less
 — and this process's, what the client spends (a function's share, on AWS).
@@ -36,6 +38,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,9 +78,9 @@ SIZES = (2_000, 20_000)
 VIDEOS = 40
 #: … by this many viewers per message (a viewer's viewings of a video share one stream)
 VIEWERS_PER_MESSAGE = 0.25
-#: runs of each (rebuild, raw, raw, rebuild …) per size, the best taken: more of the short
-#: ones, whose times move more with the machine's other work
-ROUNDS = {2_000: 5, 20_000: 3}
+#: runs of each (rebuild, raw, raw, rebuild …) per size, the best taken; the sizes' runs
+#: interleaved, the same number of each so that both meet the same spells of load
+ROUNDS = {2_000: 5, 20_000: 5}
 #: lanes read side by side: the emulator answers one request at a time on a 2-core machine,
 #: so more only queues requests behind its lock (past the SDK's read timeout at 20,000)
 WORKERS = 4
@@ -232,7 +235,17 @@ class Size:
         return self.rebuild / self.seeded.messages
 
 
-def measure(client: Any, emulator: EmulatorProcess, size: int, rng: random.Random) -> Size:
+@dataclass
+class Runs:
+    """One size's stack, seeded, and its two sides (each run appends to ``result``)."""
+
+    result: Size
+    rebuild_once: Callable[[], None]
+    raw_once: Callable[[], None]
+
+
+def prepare(client: Any, emulator: EmulatorProcess, size: int, rng: random.Random) -> Runs:
+    """The size's tables, seeded, and how to run each side once."""
     names, partitions = create_stack(client, f"bench{size}")
     store = MessageStore(
         names["MessageStoreTable"], client=client, category_partitions=partitions, settle_window=0
@@ -281,12 +294,27 @@ def measure(client: Any, emulator: EmulatorProcess, size: int, rng: random.Rando
         note(f"{size:,}: raw queries in {result.raw_seconds[-1]:.1f} s")
         result.correct &= result.items_read == seeded.messages
 
-    # rebuild, raw, raw, rebuild …: the first rebuild records the queries the raw side sends
-    for round_number in range(ROUNDS[size]):
-        pair = (rebuild_once, raw_once) if round_number % 2 == 0 else (raw_once, rebuild_once)
-        for step in pair:
-            step()
-    return result
+    return Runs(result, rebuild_once, raw_once)
+
+
+def measure(client: Any, emulator: EmulatorProcess, rng: random.Random) -> list[Size]:
+    """Every size seeded first, then their runs interleaved — rebuild, raw, raw, rebuild …
+    within a size, one size's pair after the other's — so that the machine's changing load
+    falls on both sizes alike (their times per message are compared). The first rebuild of
+    a size records the queries its raw side sends."""
+    runs = [prepare(client, emulator, size, rng) for size in SIZES]
+    for round_number in range(max(ROUNDS.values())):
+        for one in runs:
+            if round_number >= ROUNDS[one.result.size]:
+                continue
+            first, second = (
+                (one.rebuild_once, one.raw_once)
+                if round_number % 2 == 0
+                else (one.raw_once, one.rebuild_once)
+            )
+            first()
+            second()
+    return [one.result for one in runs]
 
 
 def cpu_seconds(emulator: EmulatorProcess) -> float:
@@ -377,7 +405,7 @@ def main() -> int:
             f"{VIEWERS_PER_MESSAGE:g} viewers a message; {WORKERS} lanes side by side "
             f"(of at most {MAX_WORKERS})\n"
         )
-        sizes = [measure(client, emulator, size, rng) for size in SIZES]
+        sizes = measure(client, emulator, rng)
     finally:
         emulator.stop()
     met = print_report(sizes, time.perf_counter() - started)
