@@ -64,7 +64,8 @@ from devserver.resources import create_tables  # noqa: E402
 from devserver.template import Intrinsics, load_template, parameter_defaults  # noqa: E402
 from message_store import MessageStore  # noqa: E402
 from message_store import aws as aws_clients  # noqa: E402
-from message_store.replay import MAX_WORKERS, RebuildCursorTable, ReplayOptions  # noqa: E402
+from message_store.replay import MAX_WORKERS, ReplayOptions  # noqa: E402
+from message_store.replay_cursor import RebuildCursorTable  # noqa: E402
 from message_store.skips import SkippedMessagesTable  # noqa: E402
 from message_store.store import CATEGORY_INDEX, _encode_body  # noqa: E402
 from video_tutorials.aggregators.home_page import home_page_aggregator  # noqa: E402

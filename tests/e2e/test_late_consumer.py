@@ -18,7 +18,7 @@ import time
 import uuid
 from collections import Counter
 
-from message_store.replay import FINISHED, INTERRUPTED
+from message_store.replay_cursor import FINISHED, INTERRUPTED
 from video_tutorials.contracts.viewing import VideoViewed, viewing_stream
 from video_tutorials.mappings import MappingSwitch
 from video_tutorials.rebuild import Rebuilds

@@ -41,6 +41,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from message_store import MessageStore
 from message_store.aggregator import Aggregator
 from message_store.replay import (
+    Replay,
+    ReplayOptions,
+    Throttle,
+    extended,
+    fresh_cursor,
+    lanes_for,
+)
+from message_store.replay_cursor import (
     CLEARING,
     FINISHED,
     INTERRUPTED,
@@ -50,14 +58,8 @@ from message_store.replay import (
     InMemoryCursors,
     Progress,
     RebuildCursorTable,
-    Replay,
     ReplayCursor,
-    ReplayOptions,
     ReplaySupersededError,
-    Throttle,
-    extended,
-    fresh_cursor,
-    lanes_for,
     progress_of,
 )
 from message_store.skips import SkippedMessagesTable, SkipRecorder

@@ -16,16 +16,13 @@ import pytest
 from message_store import MessageStore
 from message_store.aggregator import Aggregator
 from message_store.projection import Projection
-from message_store.replay import (
+from message_store.replay import Replay, ReplayOptions, fresh_cursor, lanes_for
+from message_store.replay_cursor import (
     FINISHED,
     INTERRUPTED,
     RUNNING,
     InMemoryCursors,
     RebuildCursorTable,
-    Replay,
-    ReplayOptions,
-    fresh_cursor,
-    lanes_for,
 )
 from message_store.view_item import ViewConflictError
 from tests.support.moto import serialised_moto
