@@ -269,7 +269,7 @@ class _RoundFold:
         """Fold one read's messages now, or keep them for the end when items must be loaded."""
         if self.failed:
             return
-        if self.known.missing(self.bound.keys_of(messages)):
+        if not self.known.complete and self.known.missing(self.bound.keys_of(messages)):
             self.waiting.append(messages)
             return
         self._fold(messages)
