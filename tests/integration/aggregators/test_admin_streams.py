@@ -7,7 +7,7 @@ import uuid
 
 from message_store import Message
 from tests.support.streams import deliver, stored_items, stream_event
-from video_tutorials.views.admin_streams import CATEGORY_SHARDS
+from video_tutorials.views.admin_streams import CATEGORY_SHARDS, INDEX_PARTITIONS
 
 
 def write(store, stream, count, type_="Something"):
@@ -103,3 +103,68 @@ def test_a_known_stream_costs_a_put_not_a_transaction(store, admin_streams, admi
     assert calls == {"transact_write_items": 0, "put_item": 1}
     assert admin_streams_views.get("viewing-d").messages == 3
     assert {c.category: c.streams for c in admin_streams_views.categories()} == {"viewing": 1}
+
+
+def _walk(views, category, limit):
+    """Every page of a category's streams, in order: (names, pages read)."""
+    names, after, pages = [], None, 0
+    while True:
+        page = views.streams_of(category, after=after, limit=limit)
+        names += [s.stream_name for s in page.items]
+        pages += 1
+        if page.next_after is None:
+            return names, pages
+        after = page.next_after
+
+
+def test_a_category_is_listed_under_many_index_keys_and_paged_in_name_order(
+    store, admin_streams, admin_streams_views, tables
+):
+    """A hot category (a viral video's streams) does not rewrite one index key every batch:
+    its streams are spread over index partitions, and its pages merge them by name."""
+    names = [f"viewing-v+{n}" for n in range(23)]
+    for n, name in enumerate(names):
+        write(store, name, 1 + n % 3)
+    deliver(admin_streams, store, *names)
+
+    raw = admin_streams_views.client.scan(TableName=tables["AdminStreamsViewTable"])["Items"]
+    keys = {item["category"]["S"] for item in raw}
+    assert len(keys) > 4
+    assert all(key.startswith("viewing#") for key in keys)
+    assert all(int(key.partition("#")[2]) < INDEX_PARTITIONS for key in keys)
+
+    listed, pages = _walk(admin_streams_views, "viewing", limit=5)
+    assert listed == sorted(names)
+    assert pages == 5
+    assert {s.category for s in admin_streams_views.streams_of("viewing", limit=50).items} == {
+        "viewing"
+    }
+    assert admin_streams_views.messages_in("viewing") == sum(1 + n % 3 for n in range(23))
+
+
+def test_streams_listed_under_the_bare_category_before_the_partitions_are_still_listed(
+    store, admin_streams, admin_streams_views, tables
+):
+    """An item written before the index partitions (its key: the category itself) is read
+    with the others, in order, and counted."""
+    names = ["viewing-b", "viewing-d"]
+    for name in names:
+        write(store, name, 2)
+    deliver(admin_streams, store, *names)
+    admin_streams_views.client.put_item(
+        TableName=tables["AdminStreamsViewTable"],
+        Item={
+            "streamName": {"S": "viewing-c"},
+            "category": {"S": "viewing"},
+            "messages": {"N": "7"},
+            "lastPosition": {"N": "6"},
+            "version": {"N": "0"},
+        },
+    )
+
+    assert _walk(admin_streams_views, "viewing", limit=1) == (
+        ["viewing-b", "viewing-c", "viewing-d"],
+        3,
+    )
+    assert admin_streams_views.get("viewing-c").category == "viewing"
+    assert admin_streams_views.messages_in("viewing") == 11

@@ -3,7 +3,10 @@
 - ``AdminStreamsViewTable``, keyed by stream name: the category, how many messages, and the
   last one (id, type, position, time, global position). One item per stream: no item takes
   every message (a hot stream is its own item; a hot category is spread over its streams).
-  The ``category-index`` (category, stream name) lists a category's streams.
+  The ``category-index`` lists a category's streams: its key is ``{category}#{n}``, one of
+  ``INDEX_PARTITIONS`` per category (``n`` from the stream's name), so that a category whose
+  streams are written often — a viral video's — does not rewrite one index key with every
+  batch; a page of a category reads its partitions and merges them by name.
 - ``AdminCategoriesViewTable``: per category, ``CATEGORY_SHARDS`` items counting its streams,
   each changed only when one of its streams appears (in the same transaction as that
   stream's first item, so never twice), summed when read.
@@ -11,8 +14,10 @@
 
 from __future__ import annotations
 
+import heapq
 import zlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +34,15 @@ CATEGORY_INDEX = "category-index"
 #: transactions start to conflict (``benchmarks/capacity.py``; 4 items were at 54 %). Counts
 #: kept under another number before are summed all the same (``categories`` reads them all).
 CATEGORY_SHARDS = 8
+#: Index keys a category's streams are spread over (``{category}#{n}``). Every write of a
+#: stream's item rewrites its index entry (the index projects every attribute): at 10,000
+#: viewings a second of one video, its streams' items take 6,000 writes a second in the
+#: Queues topology (SQS FIFO batches are small), six times one index partition's 1,000 WCU/s
+#: under a single ``viewing`` key; over 32 keys, about 190 each (``benchmarks/capacity.py``).
+#: Items written before (key: the bare category) are read all the same.
+INDEX_PARTITIONS = 32
+#: Queries of a category's index partitions in flight at once (a page reads them all).
+_INDEX_READERS = 8
 _TRANSACTION_LIMIT = 100
 
 
@@ -58,9 +72,24 @@ def _key(stream_name: str) -> dict[str, str]:
     return {"streamName": stream_name}
 
 
+def index_partition(stream_name: str) -> int:
+    """Which of its category's index keys a stream is listed under."""
+    return zlib.crc32(stream_name.encode()) % INDEX_PARTITIONS
+
+
+def index_key(category: str, stream_name: str) -> str:
+    """A stream's category-index key: ``{category}#{n}`` (categories hold no ``#``)."""
+    return f"{category}#{index_partition(stream_name)}"
+
+
+def _index_keys(category: str) -> list[str]:
+    """Every index key of a category: its partitions, and the bare category (before them)."""
+    return [category] + [f"{category}#{n}" for n in range(INDEX_PARTITIONS)]
+
+
 def _to_attributes(summary: StreamSummary) -> dict[str, Any]:
     return {
-        "category": summary.category,
+        "category": index_key(summary.category, summary.stream_name),
         "messages": summary.messages,
         "lastMessageId": summary.last_message_id,
         "lastType": summary.last_type,
@@ -73,7 +102,7 @@ def _to_attributes(summary: StreamSummary) -> dict[str, Any]:
 def _from_attributes(values: dict[str, Any]) -> StreamSummary:
     return StreamSummary(
         stream_name=values.get("streamName", ""),
-        category=values.get("category", ""),
+        category=values.get("category", "").partition("#")[0],
         messages=int(values.get("messages", 0)),
         last_message_id=values.get("lastMessageId"),
         last_type=values.get("lastType"),
@@ -81,6 +110,10 @@ def _from_attributes(values: dict[str, Any]) -> StreamSummary:
         last_time=values.get("lastTime"),
         last_global_position=values.get("lastGlobalPosition"),
     )
+
+
+def _by_name(summary: StreamSummary) -> str:
+    return summary.stream_name
 
 
 def category_shard(stream_name: str) -> int:
@@ -155,29 +188,47 @@ class AdminStreamsViews(DynamoViewRepository[StreamSummary]):
     def streams_of(
         self, category: str, after: str | None = None, limit: int = 50
     ) -> Page[StreamSummary]:
-        """A page of one category's streams, by name."""
-        request = {
-            "IndexName": CATEGORY_INDEX,
-            "KeyConditionExpression": "category = :category",
-            "ExpressionAttributeValues": {":category": {"S": category}},
-        }
+        """A page of one category's streams, by name: up to ``limit`` of each of its index
+        partitions after ``after``, merged (the first ``limit`` of them all are among them)."""
 
-        def start(stream_name: str) -> dict[str, Any]:
-            return {"category": {"S": category}, "streamName": {"S": stream_name}}
+        def partition_page(key: str) -> Page[StreamSummary]:
+            request = {
+                "IndexName": CATEGORY_INDEX,
+                "KeyConditionExpression": "category = :category",
+                "ExpressionAttributeValues": {":category": {"S": key}},
+            }
 
-        return query_page(self, _from_attributes, request, "streamName", start, after, limit)
+            def start(stream_name: str) -> dict[str, Any]:
+                return {"category": {"S": key}, "streamName": {"S": stream_name}}
+
+            return query_page(self, _from_attributes, request, "streamName", start, after, limit)
+
+        pages = self._each_partition(category, partition_page)
+        merged = list(heapq.merge(*(page.items for page in pages), key=_by_name))
+        more = len(merged) > limit or any(page.next_after for page in pages)
+        shown = merged[:limit]
+        return Page(shown, shown[-1].stream_name if more and shown else None)
 
     def messages_in(self, category: str) -> int:
         """The messages of a category's streams, as this view counts them (each stream's
-        last position + 1): a rebuild's estimate of what it will replay. One query of the
-        category index, page by page, one small item per stream."""
-        request = {
-            "IndexName": CATEGORY_INDEX,
-            "KeyConditionExpression": "category = :category",
-            "ExpressionAttributeValues": {":category": {"S": category}},
-            "ProjectionExpression": "messages",
-        }
-        return sum(int(values.get("messages", 0)) for values in self.query(**request))
+        last position + 1): a rebuild's estimate of what it will replay. One query of each
+        of the category's index partitions, page by page, one small item per stream."""
+
+        def partition_messages(key: str) -> int:
+            request = {
+                "IndexName": CATEGORY_INDEX,
+                "KeyConditionExpression": "category = :category",
+                "ExpressionAttributeValues": {":category": {"S": key}},
+                "ProjectionExpression": "messages",
+            }
+            return sum(int(values.get("messages", 0)) for values in self.query(**request))
+
+        return sum(self._each_partition(category, partition_messages))
+
+    def _each_partition(self, category: str, read: Any) -> list[Any]:
+        """``read(key)`` for each of the category's index keys, a few at once, in key order."""
+        with ThreadPoolExecutor(_INDEX_READERS, thread_name_prefix="category-index") as pool:
+            return list(pool.map(read, _index_keys(category)))
 
     def categories(self) -> list[CategorySummary]:
         """Every category with its number of streams (its count items summed)."""
