@@ -247,3 +247,31 @@ def test_moto_routes_by_the_same_list_of_service_modules_read_once():
     dispatcher = DomainDispatcherApplication(create_backend_app)
     assert dispatcher.get_backend_for_host("sqs") == "sqs"
     assert dispatcher.get_backend_for_host("dynamodb.us-east-1.amazonaws.com") == "dynamodb"
+
+
+def test_a_fifo_receive_gives_as_many_messages_of_one_group_as_it_can():
+    """SQS gives a group's backlog to one receive (then other groups'); each group in order,
+    and a group with a message in flight held back, as before."""
+    import boto3
+    from moto import mock_aws
+
+    fixes.receive_fifo_messages_as_sqs_does()
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(
+            QueueName="jobs.fifo",
+            Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
+        )["QueueUrl"]
+        for body in ("a1", "b1", "c1", "a2", "b2", "a3", "c2", "b3", "a4"):
+            sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId=body[0])
+
+        def receive(count):
+            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=count)["Messages"]
+            return [m["Body"] for m in messages], [m["ReceiptHandle"] for m in messages]
+
+        first, handles = receive(3)
+        assert first == ["a1", "a2", "a3"]
+        assert receive(3)[0] == ["b1", "b2", "b3"]  # a is in flight
+        for handle in handles:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
+        assert receive(10)[0] == ["a4", "c1", "c2"]  # b in flight; a's oldest left first
