@@ -10,6 +10,8 @@ is then written once, on the condition that nobody wrote it since it was loaded.
 
 An item keyed by something else than its stream's id (a trace id, the viewer of a viewing)
 holds only some of the stream's messages: its gaps are not filled, only duplicates skipped.
+A part of the entity's item (``{cardinal id}|{part}``: its counts of a group of its compound
+streams, say) holds whole streams, as the entity's own item does: its gaps are filled.
 
 A message that breaks its contract — delivered, or read to fill a gap — is skipped and
 recorded (``ConsumerRuntime.skip``), never applied. Any other failure at a message stops the
@@ -32,7 +34,7 @@ from .projection import Projection
 from .skips import SkipRecorder
 from .stream_name import cardinal_id
 from .stream_name import category as category_of
-from .view_item import ViewConflictError, ViewItem, ViewRepository
+from .view_item import ViewConflictError, ViewItem, ViewRepository, entity_of
 
 S = TypeVar("S")
 
@@ -258,9 +260,10 @@ class BoundAggregator(ConsumerRuntime, Generic[S]):
             return item  # a redelivery: already applied
         state = item.state
         # A gap is read from the store only for the stream's own item (keyed by its cardinal
-        # id: every stream of the entity, compound or not, is folded whole into it); an item
-        # keyed otherwise (a trace, the user in a viewing) holds some of its messages.
-        if message.position > last + 1 and item.key == cardinal_id(stream):
+        # id, or a part of that item: every stream of the entity, compound or not, is folded
+        # whole into it); an item keyed otherwise (a trace, the user in a viewing) holds
+        # some of its messages.
+        if message.position > last + 1 and entity_of(item.key) == cardinal_id(stream):
             for missing in self._gap(stream, last, message.position):
                 state = self._apply(state, missing)
         self.log.message_context(message)

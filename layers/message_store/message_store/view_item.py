@@ -13,6 +13,21 @@ from typing import Generic, Protocol, TypeVar
 
 S = TypeVar("S")
 
+#: An item key ``{entity}|{part}`` names one part of an entity's item — its counts of some of
+#: its compound streams, say, apart from what every page lists — and holds whole streams of
+#: that entity, as the entity's own item does (stream ids hold no ``|``).
+PART_SEPARATOR = "|"
+
+
+def part_key(entity: str, part: str | int) -> str:
+    """The key of one part of ``entity``'s item: ``part_key(videoId, "views3")``."""
+    return f"{entity}{PART_SEPARATOR}{part}"
+
+
+def entity_of(item_key: str) -> str:
+    """The entity an item key belongs to: the key itself, or the part key's entity."""
+    return item_key.split(PART_SEPARATOR, 1)[0]
+
 
 class ViewConflictError(Exception):
     """A view item changed between loading and saving it; the batch is folded again."""

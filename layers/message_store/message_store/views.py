@@ -16,7 +16,7 @@ from .codec import decode_value, encode_value
 from .errors import MessageStoreUnavailableError
 from .stream_name import cardinal_id, category
 from .stream_name import id as id_of
-from .view_item import ViewConflictError, ViewItem
+from .view_item import ViewConflictError, ViewItem, entity_of
 
 S = TypeVar("S")
 
@@ -42,8 +42,10 @@ def decode_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _shard_of(stream_name: str, key: str) -> tuple[str, int] | None:
-    """``(category, shard)`` when ``stream_name`` is ``{category}-{key}+{shard}``."""
+    """``(category, shard)`` when ``stream_name`` is ``{category}-{entity}+{shard}``, the
+    entity being item ``key``'s (the key itself, or a part key's: ``{entity}|{part}``)."""
     stream_id = id_of(stream_name)
+    key = entity_of(key)
     if stream_id is None or cardinal_id(stream_name) != key:
         return None
     rest = stream_id[len(key) + 1 :]
@@ -56,8 +58,9 @@ def encode_positions(key: str, positions: Mapping[str, int]) -> dict[str, Any]:
     """The ``positions`` attribute of item ``key``: small whatever its number of shards.
 
     The positions of the item's own compound streams (``{category}-{key}+{n}``, ``n`` a
-    shard number) are kept as one string per category, under ``"{category}+"``: shard
-    ``n``'s position is its ``n``-th comma-separated entry, in base 36, empty for none yet
+    shard number; for a part key ``{key}|{part}``, its entity's) are kept as one string per
+    category, under ``"{category}+"``: shard ``n``'s position is its ``n``-th
+    comma-separated entry, in base 36, empty for none yet
     (``"2,,,9"``: shard 0 at 2, shard 3 at 9). A viral video's 128 viewing shards take one
     attribute of a few hundred bytes — not the 7 KB their names would, nor 128 list
     elements, each of which every write, read and stream image converts on its own. Every
@@ -98,15 +101,16 @@ def _base36(number: int) -> str:
 def decode_positions(key: str, stored: Mapping[str, Any]) -> dict[str, int]:
     """The positions of item ``key`` by stream name, from its ``positions`` attribute."""
     positions: dict[str, int] = {}
+    entity = entity_of(key)
     for name, value in stored.items():
         if isinstance(value, str) and name.endswith("+"):
             for shard_number, entry in enumerate(value.split(",")):
                 if entry:
-                    positions[f"{name[:-1]}-{key}+{shard_number}"] = int(entry, 36)
+                    positions[f"{name[:-1]}-{entity}+{shard_number}"] = int(entry, 36)
         elif isinstance(value, list) and name.endswith("+"):  # as items were written before
             for shard_number, position in enumerate(value):
                 if int(position) >= 0:
-                    positions[f"{name[:-1]}-{key}+{shard_number}"] = int(position)
+                    positions[f"{name[:-1]}-{entity}+{shard_number}"] = int(position)
         else:
             positions[name] = int(value)
     return positions

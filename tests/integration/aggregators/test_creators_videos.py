@@ -9,6 +9,7 @@ from message_store import Metadata
 from tests.support.streams import stored_items, stream_event
 from video_tutorials.contracts import video_publishing as contract
 from video_tutorials.contracts.viewing import VideoViewed, viewing_stream
+from video_tutorials.views.creators_videos import VIEW_COUNTS
 
 
 def publish(store, owner_id, video_id, *, failed=False):
@@ -82,3 +83,64 @@ def test_a_viewing_delivered_alone_later_still_counts_once(
     creators_videos.handle_event(latest)
 
     assert creators_videos_views.get(video).views == 1
+
+
+def test_viewings_are_counted_apart_from_the_videos_item_and_its_owner_index_entry(
+    store, creators_videos, creators_videos_views, tables
+):
+    """A viral video's viewings (every batch of every shard) do not rewrite its item, nor so
+    its owner-index entry: they go to a few view-count items of their own, added up on read."""
+    owner, video = str(uuid.uuid4()), str(uuid.uuid4())
+    publish(store, owner, video)
+    creators_videos.handle_event(everything(store, video))
+    client = creators_videos_views.client
+    table = tables["CreatorsVideosViewTable"]
+
+    def item(key):
+        return client.get_item(TableName=table, Key={"videoId": {"S": key}}, ConsistentRead=True)[
+            "Item"
+        ]
+
+    published = item(video)
+    viewers = [str(uuid.uuid4()) for _ in range(40)]
+    streams = sorted({viewing_stream(video, viewer) for viewer in viewers})
+    for viewer in viewers:
+        store.write(viewing_stream(video, viewer), VideoViewed(video_id=video).to_message())
+    event = stream_event([i for s in streams for i in stored_items(store, s)])
+
+    assert creators_videos.handle_event(event) == {"batchItemFailures": []}
+    assert creators_videos.handle_event(event) == {"batchItemFailures": []}
+
+    assert item(video) == published  # the video's own item (and its index entry) untouched
+    counts = [
+        i
+        for i in client.scan(TableName=table)["Items"]
+        if i["videoId"]["S"].startswith(f"{video}|")
+    ]
+    assert 1 < len(counts) <= VIEW_COUNTS
+    assert all("ownerId" not in i for i in counts)  # not in the owner index
+    assert all(set(i["positions"]["M"]) == {"viewing+"} for i in counts)  # shards, compact
+    assert sum(int(i["views"]["N"]) for i in counts) == 40
+    assert [v.views for v in creators_videos_views.videos_of(owner)] == [40]
+    assert creators_videos_views.get(video).views == 40
+    assert all(creators_videos_views.has_applied(video, s, 0) for s in streams)
+    assert not creators_videos_views.has_applied(video, streams[0], 5)
+
+
+def test_a_view_count_item_fills_a_gap_from_the_store(
+    store, creators_videos, creators_videos_views
+):
+    """A view-count item holds whole streams: a viewing delivered after a lost one reads it."""
+    owner, video = str(uuid.uuid4()), str(uuid.uuid4())
+    publish(store, owner, video)
+    stream = viewing_stream(video, "someone")
+    for _ in range(3):
+        store.write(stream, VideoViewed(video_id=video).to_message())
+    creators_videos.handle_event(stream_event(stored_items(store, contract.video_stream(video))))
+
+    assert creators_videos.handle_event(stream_event(stored_items(store, stream)[2:])) == {
+        "batchItemFailures": []
+    }
+
+    assert creators_videos_views.get(video).views == 3
+    assert creators_videos_views.has_applied(video, stream, 2)

@@ -1,14 +1,16 @@
 """creators-videos: each video with its owner, name, description, views and status.
 
 Reads ``videoPublishing`` (published or failed, named, described) and ``viewing`` (counts
-viewings); the video id, the item's key, is the cardinal id of both categories' streams.
+viewings); the video id, the item's key, is the cardinal id of both categories' streams. A
+viewing is counted in one of the video's view-count items (``{videoId}|views{g}``, by its
+stream's shard), not in the video's own item (``views/creators_videos.py``).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from message_store import InvalidMessageError, Projection, cardinal_id
+from message_store import InvalidMessageError, Projection, StoredMessage, cardinal_id
 from message_store.aggregator import Aggregator
 
 from ..contracts.video_publishing import (
@@ -18,7 +20,13 @@ from ..contracts.video_publishing import (
     VideoPublishingFailed,
 )
 from ..contracts.viewing import VideoViewed
-from ..views.creators_videos import FAILED, PUBLISHED, CreatorsVideo, CreatorsVideosViews
+from ..views.creators_videos import (
+    FAILED,
+    PUBLISHED,
+    CreatorsVideo,
+    CreatorsVideosViews,
+    views_key_of,
+)
 
 NAME = "creators-videos"
 
@@ -72,6 +80,13 @@ creators_videos_projection: Projection[CreatorsVideo] = Projection(
     },
 )
 
+
+def item_of(message: StoredMessage) -> str | None:
+    """The item a message folds into: its video's, or for a viewing one of its view counts
+    (the stream's shard picks which: a stream is counted whole in one of them)."""
+    return views_key_of(message.stream_name) or cardinal_id(message.stream_name)
+
+
 creators_videos_aggregator: Aggregator[CreatorsVideo] = Aggregator(
-    NAME, creators_videos_projection, views=CreatorsVideosViews
+    NAME, creators_videos_projection, key_of=item_of, views=CreatorsVideosViews
 )
