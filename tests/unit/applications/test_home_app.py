@@ -149,3 +149,62 @@ def test_the_next_page_starts_after_the_last_video_shown():
     assert app.resolve(an_api_request("GET", "/", query={"after": after}), {})["statusCode"] == 200
     assert fake.afters == [after]
     assert app.resolve(an_api_request("GET", "/", query={"after": "x"}), {})["statusCode"] == 400
+
+
+class CountingView(FakeHomePageView):
+    """A page of ``shown`` videos; ``get`` finds any of ``catalogue``, counting the reads."""
+
+    def __init__(self, shown: list[VideoSummary], catalogue: list[VideoSummary]) -> None:
+        super().__init__(0, shown)
+        self.catalogue = {v.video_id: v for v in catalogue}
+        self.gets: list[str] = []
+
+    def get(self, key):
+        self.gets.append(key)
+        return self.catalogue.get(key)
+
+
+def test_a_video_seen_published_is_viewed_again_without_reading_the_view():
+    """A viral video's viewings do not each read its item: an instance remembers what it saw
+    published — on a page it showed, or read for an earlier viewing."""
+    shown = VideoSummary(video_id=VIDEO_ID, published=True, name="Intro")
+    other = VideoSummary(video_id=str(uuid.uuid4()), published=True, name="More")
+    view = CountingView([shown], [shown, other])
+    app, store, _ = a_home(view)
+
+    assert app.resolve(an_api_request("GET", "/"), {})["statusCode"] == 200
+    for video in (shown, shown, other, other, other):
+        response = app.resolve(an_api_request("POST", f"/record-viewing/{video.video_id}"), {})
+        assert response["statusCode"] == 303
+
+    assert view.gets == [other.video_id]  # the one on the page never; the other once
+    assert len(store.messages()) == 5
+
+
+def test_a_video_not_yet_published_is_asked_again_and_counted_once_it_is():
+    """Only "published" is remembered: a video refused before it was published is read again."""
+    view = CountingView([], [VideoSummary(video_id=VIDEO_ID, published=False)])
+    app, store, _ = a_home(view)
+
+    refused = app.resolve(an_api_request("POST", f"/record-viewing/{VIDEO_ID}"), {})
+    view.catalogue[VIDEO_ID] = VideoSummary(video_id=VIDEO_ID, published=True)
+    accepted = app.resolve(an_api_request("POST", f"/record-viewing/{VIDEO_ID}"), {})
+
+    assert (refused["statusCode"], accepted["statusCode"]) == (404, 303)
+    assert view.gets == [VIDEO_ID, VIDEO_ID]
+    assert len(store.messages()) == 1
+
+
+def test_published_videos_are_remembered_up_to_a_limit_the_latest_seen_kept():
+    view = CountingView([], [VideoSummary(video_id=v, published=True) for v in "abc"])
+    known = home.PublishedVideos(view, limit=2)
+
+    known.seen(["a", "b"])
+    assert known.is_published("a")  # remembered: now the latest seen
+    known.seen(["c"])  # "b", the least recently seen, is forgotten
+
+    assert known.is_published("a")
+    assert known.is_published("c")
+    assert view.gets == []
+    assert known.is_published("b")
+    assert view.gets == ["b"]
