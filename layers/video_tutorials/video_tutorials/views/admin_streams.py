@@ -204,7 +204,12 @@ class AdminStreamsViews(DynamoViewRepository[StreamSummary]):
             return query_page(self, _from_attributes, request, "streamName", start, after, limit)
 
         pages = self._each_partition(category, partition_page)
-        merged = list(heapq.merge(*(page.items for page in pages), key=_by_name))
+        merged: list[StreamSummary] = []
+        for summary in heapq.merge(*(page.items for page in pages), key=_by_name):
+            # an item from before the partitions, rewritten between two of the queries,
+            # can be met under both keys: listed once
+            if not merged or merged[-1].stream_name != summary.stream_name:
+                merged.append(summary)
         more = len(merged) > limit or any(page.next_after for page in pages)
         shown = merged[:limit]
         return Page(shown, shown[-1].stream_name if more and shown else None)
