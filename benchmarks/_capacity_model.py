@@ -406,6 +406,15 @@ def concurrent_share(sources: Mapping[Any, float], spreads: Mapping[Any, Spread 
     return share
 
 
+def compute_time(wall: float, waited: float, cpu: float | None = None) -> float:
+    """An invocation's own compute time, from a run on this machine (seconds): its wall time
+    less the time inside its AWS requests — but never more than its thread's CPU time, when
+    known: wall time also holds what the thread waited for besides its requests (the
+    interpreter, while the devserver's other threads ran), which is not compute on AWS."""
+    outside = max(0.0, wall - waited)
+    return outside if cpu is None else min(outside, cpu)
+
+
 def sequential_capacity(duration: float, parallel: int = 1) -> float:
     """Batches a second one ordered source (a stream shard, a message group) can take when
     its batches run one after another (``parallel`` at a time), each ``duration`` seconds."""

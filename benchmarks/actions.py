@@ -221,6 +221,8 @@ class Invocation:
     requests: list[Request] = field(default_factory=list)
     duration_ms: float = 0.0
     overhead_ms: float = 0.0  # the benchmark's capacity lookups, taken out of the duration
+    cpu_ms: float = 0.0  # its thread's CPU time, the same lookups taken out
+    away_ms: float = 0.0  # handed over: its sleeps (and the world back after them)
     ended: float = 0.0  # time.perf_counter() when it returned
     log_bytes: int = 0
     error: str | None = None
@@ -520,6 +522,8 @@ class Observer:
             self._local.invocation = outer
         invocation.ended = time.perf_counter()
         invocation.duration_ms = max(0.0, result.duration_ms - invocation.overhead_ms)
+        invocation.cpu_ms = max(0.0, result.cpu_ms - invocation.overhead_ms)
+        invocation.away_ms = result.away_ms
         invocation.log_bytes = sum(len(line.encode()) + 1 for line in result.logs)
         invocation.error = result.error.type if result.error is not None else None
         with self._lock:

@@ -799,7 +799,12 @@ class Timing:
         """An invocation's duration on AWS (modelled), in seconds."""
         measured = trace.invocation.duration_ms / 1000
         waited = sum(c.ended - c.started for c in trace.calls)
-        return max(0.0, measured - waited) + len(trace.calls) * self.request
+        cpu = trace.invocation.cpu_ms / 1000
+        # its sleeps (a page waiting for its user's write) are time here as on AWS; the rest
+        # is its compute, and its requests at the assumed latency
+        away = trace.invocation.away_ms / 1000
+        compute = model.compute_time(max(0.0, measured - away), waited, cpu)
+        return compute + away + len(trace.calls) * self.request
 
     def window(self, access: Access, trace: Trace) -> tuple[float, float]:
         """An optimistic write's window, modelled for AWS and as it was here (seconds): from

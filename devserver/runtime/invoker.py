@@ -190,6 +190,7 @@ class Runtime:
             rank = functools.partial(self.tables.rank, function_id, request=request)
             with sandbox.busy, self.lock.held(rank):
                 started = time.monotonic()
+                cpu_started = time.thread_time()
                 with self._worlds.inside(sandbox) as stay:
                     sandbox.output.lines = result.logs
                     aws_requests.watching_as(self._observe, function_id)
@@ -201,6 +202,7 @@ class Runtime:
                         sandbox.output.flush()
                         sandbox.output.lines = None
                 result.duration_ms = (time.monotonic() - started) * 1000
+                result.cpu_ms = (time.thread_time() - cpu_started) * 1000
             if fail_after and result.error is None:
                 result.error = FunctionError(
                     "Devserver.ChaosAfterInvoke", "chaos: failure after the handler ran"
@@ -266,6 +268,7 @@ class Runtime:
             finally:
                 yielding.sleeping_as(None)
                 self._watchdog.disarm(token)
+                result.away_ms = pause.away_seconds * 1000
             result.value = marshal(value)
         except MarshalError as exc:
             message = f"Unable to marshal response: {exc}"
@@ -306,6 +309,8 @@ class _Pause:
         self.token = token
         self.deadline = deadline
         self._awaiting = Awaiting(None, 0)
+        #: seconds the invocation spent handed over, its world back included
+        self.away_seconds = 0.0
 
     def sleep(self, seconds: float) -> None:
         """Sleep with the world swapped out and the lock free; back in before returning."""
@@ -325,6 +330,7 @@ class _Pause:
         if not self.watchdog.pause(self.token):
             yield  # timed out already: its FunctionTimeout is on its way
             return
+        left = time.monotonic()
         try:
             self._awaiting = self.tables.sleeping()
             self.stay.step_out()
@@ -335,6 +341,7 @@ class _Pause:
                 # back before those that came meanwhile: the page its user waits for
                 self.lock.acquire(rank=returning())
                 self.stay.step_in()
+                self.away_seconds += time.monotonic() - left
         finally:
             in_time = self.watchdog.resume(self.token)
         if not in_time:

@@ -35,6 +35,11 @@ class InvocationResult:
     value: Any = None
     error: FunctionError | None = None
     duration_ms: float = 0.0
+    #: the CPU time of the thread that ran it (``time.thread_time``): its duration without
+    #: the time it waited — for the interpreter, or for the emulator's answers
+    cpu_ms: float = 0.0
+    #: the time it was handed over (a sleep, or a function it invoked), its world back included
+    away_ms: float = 0.0
     logs: list[str] = field(default_factory=list)
     handler_ran: bool = True
 

@@ -11,6 +11,7 @@ from benchmarks._capacity_model import (
     OWN_STREAM,
     Key,
     Spread,
+    compute_time,
     concurrent_share,
     conflict_ceiling,
     contention,
@@ -204,3 +205,19 @@ def test_writes_from_the_api_race_with_a_streams_own_batches():
 def test_an_ordered_source_takes_one_batch_at_a_time():
     assert sequential_capacity(0.025) == pytest.approx(40.0)
     assert sequential_capacity(0.025, parallel=10) == pytest.approx(400.0)
+
+
+# -- compute time ------------------------------------------------------------------------------
+
+
+def test_an_invocations_compute_is_its_time_outside_its_requests():
+    assert compute_time(wall=0.100, waited=0.060) == pytest.approx(0.040)
+    assert compute_time(wall=0.050, waited=0.060) == 0.0  # never below nothing
+
+
+def test_time_the_thread_spent_waiting_for_others_is_not_compute():
+    """A relay batch that met the consumers' batches on the devserver's other threads took
+    half a second outside its requests, on 0.1 s of its own thread's CPU."""
+    assert compute_time(wall=0.600, waited=0.100, cpu=0.090) == pytest.approx(0.090)
+    # the CPU time counts the client's own work inside requests too: the smaller one holds
+    assert compute_time(wall=0.100, waited=0.060, cpu=0.055) == pytest.approx(0.040)

@@ -98,6 +98,14 @@ def functions(tmp_path):
                     time.sleep(0.01)
             if kind == "datetime":
                 return {"at": datetime.datetime.now()}
+            if kind == "nap":
+                time.sleep(0.2)
+                return "rested"
+            if kind == "spin":
+                started = time.thread_time()
+                while time.thread_time() - started < 0.05:
+                    pass
+                return "spun"
             if kind == "import-a-layer-it-does-not-have":
                 import shared_state
             return "fine"
@@ -287,3 +295,18 @@ def test_a_cold_starts_import_is_not_part_of_the_invocations_timeout(tmp_path):
 
     assert result.error is None
     assert result.value > 800  # of its 1,000 ms: none spent on the import
+
+
+def test_an_invocation_records_its_threads_cpu_time_and_its_time_handed_over(functions):
+    """What the capacity model takes for compute: the thread's CPU time, apart from the time
+    the invocation slept with the world handed over (others may run meanwhile)."""
+    napped = functions.invoke("Failing", {"kind": "nap"})
+    spun = functions.invoke("Failing", {"kind": "spin"})
+
+    assert (napped.value, spun.value) == ("rested", "spun")
+    assert napped.away_ms >= 200
+    assert napped.duration_ms >= napped.away_ms
+    assert napped.cpu_ms < napped.away_ms / 2
+    assert spun.cpu_ms >= 50
+    assert spun.away_ms == 0
+    assert spun.duration_ms >= spun.cpu_ms
