@@ -64,6 +64,22 @@ def client(
         return _clients[key]
 
 
+class LazyClient:
+    """A class's ``client``: the instance's ``_client`` when one was given, else the shared
+    client of ``service`` (``client(service)``), made at first use and kept in ``_client``."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.__doc__ = f"The {service} client (created at first use, through the shared factory)."
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        if instance._client is None:
+            instance._client = client(self.service)
+        return instance._client
+
+
 def reset_clients() -> None:
     """Forget every client (tests that swap endpoints or mocks call this)."""
     with _lock:

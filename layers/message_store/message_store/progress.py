@@ -74,12 +74,7 @@ class ConsumerProgressTable:
         self.table_name = table_name
         self._client = client
 
-    @property
-    def client(self) -> Any:
-        """The DynamoDB client (created at first use, through the shared factory)."""
-        if self._client is None:
-            self._client = aws.client("dynamodb")
-        return self._client
+    client = aws.LazyClient("dynamodb")
 
     def record(self, consumer: str, message: StoredMessage) -> None:
         """Keep ``message`` as ``consumer``'s last finished one (overwrites the item)."""

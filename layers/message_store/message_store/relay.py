@@ -109,12 +109,7 @@ class Relay(ConsumerRuntime):
         self.topic_arn = topic_arn
         self._client = client
 
-    @property
-    def client(self) -> Any:
-        """The SNS client (created at first use, through the shared factory)."""
-        if self._client is None:
-            self._client = aws.client("sns")
-        return self._client
+    client = aws.LazyClient("sns")
 
     def handle_event(self, event: Mapping[str, Any]) -> BatchResponse:
         """Publish a DynamoDB Streams batch; the Lambda handler returns what this returns."""

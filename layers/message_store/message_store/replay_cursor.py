@@ -246,12 +246,7 @@ class RebuildCursorTable:
         self.table_name = table_name
         self._client = client
 
-    @property
-    def client(self) -> Any:
-        """The DynamoDB client (created at first use, through the shared factory)."""
-        if self._client is None:
-            self._client = aws.client("dynamodb")
-        return self._client
+    client = aws.LazyClient("dynamodb")
 
     def load(self, view: str) -> ReplayCursor | None:
         """The view's cursor (strongly consistent), or ``None``."""

@@ -70,12 +70,7 @@ class SkippedMessagesTable:
         self.table_name = table_name
         self._client = client
 
-    @property
-    def client(self) -> Any:
-        """The DynamoDB client (created at first use, through the shared factory)."""
-        if self._client is None:
-            self._client = aws.client("dynamodb")
-        return self._client
+    client = aws.LazyClient("dynamodb")
 
     def record(self, skip: SkippedMessage) -> None:
         """Put the skip's item (a second put of the same address overwrites it alike)."""

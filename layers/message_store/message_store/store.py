@@ -120,12 +120,7 @@ class MessageStore:
         self._known_lock = threading.Lock()
         self._known: OrderedDict[str, int] = OrderedDict()
 
-    @property
-    def client(self) -> Any:
-        """The DynamoDB client (created at first use, through the shared factory)."""
-        if self._client is None:
-            self._client = aws.client("dynamodb")
-        return self._client
+    client = aws.LazyClient("dynamodb")
 
     @property
     def writer(self) -> Any:

@@ -138,12 +138,7 @@ class DynamoViewRepository(Generic[S]):
         self.from_attributes = from_attributes
         self._client = client
 
-    @property
-    def client(self) -> Any:
-        """The DynamoDB client (created at first use, through the shared factory)."""
-        if self._client is None:
-            self._client = aws.client("dynamodb")
-        return self._client
+    client = aws.LazyClient("dynamodb")
 
     def load(self, keys: Sequence[str]) -> dict[str, ViewItem[S]]:
         """The stored items among ``keys``, strongly consistent (BatchGetItem, 100 a call)."""

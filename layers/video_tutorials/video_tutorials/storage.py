@@ -97,12 +97,7 @@ class VideoStorage:
         self.bucket = bucket
         self._client = client
 
-    @property
-    def client(self) -> Any:
-        """The S3 client (created at first use, through the shared factory)."""
-        if self._client is None:
-            self._client = aws.client("s3")
-        return self._client
+    client = aws.LazyClient("s3")
 
     # -- the creators portal -------------------------------------------------------------
 

@@ -32,11 +32,7 @@ class SesMailer:
         self.sender = sender
         self._client = client
 
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = aws.client("ses")
-        return self._client
+    client = aws.LazyClient("ses")
 
     def send(self, *, to: str, subject: str, text: str, html: str) -> None:
         """Send one email; ``DeliveryError`` when SES refuses it for good."""
