@@ -87,15 +87,18 @@ def test_bad_category_arguments_are_refused(store):
 
 
 @contextlib.contextmanager
-def first_put_slow_then_failing(seconds):
-    """The first PutItem request waits ``seconds``, then DynamoDB answers 500 (retryable)."""
+def first_put_slow_then_failing(seconds, table):
+    """The first PutItem request to ``table`` waits ``seconds``, then DynamoDB answers 500
+    (retryable). Only ``table``'s: the stub is the process's, and a thread another test left
+    running (a devserver's consumer recording its progress) may put meanwhile."""
     from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 
     original = BotocoreStubber.__call__
     calls = []
 
     def stubbed(self, event_name, request, **kwargs):
-        if request.headers.get("X-Amz-Target", b"").endswith(b"PutItem") and not calls:
+        putting = request.headers.get("X-Amz-Target", b"").endswith(b"PutItem")
+        if putting and not calls and f'"{table}"'.encode() in (request.body or b""):
             calls.append(request)
             time.sleep(seconds)
             body = '{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError"}'
@@ -116,7 +119,7 @@ def test_a_put_retried_late_is_still_seen_by_a_reader_that_moved_on(message_stor
     writer = MessageStore(message_store_table, settle_window=0.5)
     reader = MessageStore(message_store_table, settle_window=0.5)
     slow_message = a_message("VideoViewed")
-    with first_put_slow_then_failing(1.5) as attempts:
+    with first_put_slow_then_failing(1.5, message_store_table) as attempts:
         thread = threading.Thread(target=writer.write, args=(a_stream("viewing"), slow_message))
         thread.start()
         time.sleep(0.2)
