@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -415,7 +416,46 @@ def compute_time(wall: float, waited: float, cpu: float | None = None) -> float:
     return outside if cpu is None else min(outside, cpu)
 
 
-def sequential_capacity(duration: float, parallel: int = 1) -> float:
-    """Batches a second one ordered source (a stream shard, a message group) can take when
-    its batches run one after another (``parallel`` at a time), each ``duration`` seconds."""
-    return math.inf if duration <= 0 else parallel / duration
+@dataclass(frozen=True)
+class BatchTime:
+    """A batch's duration as ``fixed + per_message * messages`` (seconds), fitted to a run's
+    batches; ``fitted``: from batches of two sizes or more (else through the origin)."""
+
+    fixed: float
+    per_message: float
+    fitted: bool
+
+    def of(self, messages: float) -> float:
+        """The duration of a batch of ``messages``."""
+        return self.fixed + self.per_message * messages
+
+
+def batch_time(sizes: Sequence[float], durations: Sequence[float]) -> BatchTime:
+    """The least-squares line through a run's batches (``sizes[i]`` messages took
+    ``durations[i]`` seconds). With one size only, or a line that falls as batches grow
+    (noise), the line through the origin and the medians: every second proportional to the
+    messages, the cautious reading — a larger batch costs as much per message as the run's."""
+    pairs = [(float(s), float(d)) for s, d in zip(sizes, durations, strict=True) if s > 0]
+    if not pairs:
+        return BatchTime(0.0, 0.0, False)
+    xs, ys = [s for s, _ in pairs], [d for _, d in pairs]
+    proportional = BatchTime(0.0, statistics.median(ys) / statistics.median(xs), False)
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    if spread == 0:
+        return proportional
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in pairs) / spread
+    fixed = mean_y - slope * mean_x
+    if slope <= 0:
+        return proportional
+    if fixed < 0:  # no negative fixed cost: the line through the origin
+        return BatchTime(0.0, sum(x * y for x, y in pairs) / sum(x * x for x in xs), True)
+    return BatchTime(fixed, slope, True)
+
+
+def ordered_capacity(time: BatchTime, batch_size: int, parallel: int = 1) -> float:
+    """Messages a second one ordered source (a stream's records, a message group) can take
+    at most: full batches of ``batch_size`` (the mapping's), one after another (``parallel``
+    at a time). Its backlog at the load is what fills them, not the backlog a run gave it."""
+    duration = time.of(batch_size)
+    return math.inf if duration <= 0 else parallel * batch_size / duration

@@ -918,7 +918,9 @@ def units(timing: Timing) -> Observer_:
                 ("unit", trace.invocation.function_id, key.label), key, ordering, True,
                 {"invocations": 1.0, "messages": float(messages)}, {},
                 {"duration": [timing.invocation(trace)],
-                 "duration_here": [trace.invocation.duration_ms / 1000]},
+                 "duration_here": [trace.invocation.duration_ms / 1000],
+                 # the whole batch's messages (any stream's): what its duration grew with
+                 "batch messages": [float(len(trace.ordering))]},
             )  # fmt: skip
 
     return observe
@@ -1152,24 +1154,40 @@ def race_lines(
 def unit_lines(
     rated: Mapping[tuple[str, ...], Rated], mappings: Sequence[Mapping_], names: Mapping[str, str]
 ) -> list[Line]:
+    """Each ordered source's messages a second against what it can take: full batches of
+    its mapping's size, one after another, each as long as the run's batches say a batch of
+    that size takes (``model.batch_time``: a line through their durations). A stream's
+    backlog at the load fills its batches; the run's backlog — fewer messages a stream as the
+    run has more instances — does not decide it."""
     lines = []
     for shape, line in rated.items():
         _, function_id, _label = shape
         mapping = next((m for m in mappings if m.function_id == function_id), None)
         parallel = mapping.parallel if mapping else 1
         source = "shard (partition key)" if mapping and mapping.source == "stream" else "group"
-        duration = median(line.samples.get("duration", []))
+        durations = line.samples.get("duration", [])
+        sizes = line.samples.get("batch messages", [])
+        time = model.batch_time(sizes, durations)
+        largest = mapping.batch_size if mapping else max(sizes, default=1.0)
         invocations = line.per_key.get("invocations", 0.0)
-        capacity = model.sequential_capacity(duration, parallel)
+        messages = line.per_key.get("messages", 0.0)
         lines.append(Line(
             "unit", f"{names.get(function_id, function_id)} ← {_label}", line.spread_text(),
-            {"messages/s": line.per_key.get("messages", 0.0), "batches/s": invocations,
-             "messages per batch": line.per_key.get("messages", 0.0) / invocations
-             if invocations else 0.0,
-             "batch ms": duration * 1000,
+            {"messages/s": messages, "batches/s": invocations,
+             "messages per batch": messages / invocations if invocations else 0.0,
+             "batch ms": median(durations) * 1000,
              "batch here ms": median(line.samples.get("duration_here", [])) * 1000,
+             "ms fixed": time.fixed * 1000,
+             "ms a message": time.per_message * 1000,
+             "full batch": float(largest),
+             "full batch ms": time.of(largest) * 1000,
              "parallel": float(parallel)},
-            capacity, f"batches/s one {source} takes, one after another", invocations,
+            model.ordered_capacity(time, int(largest), parallel),
+            f"messages/s one {source} takes, full batches one after another",
+            messages,
+            f"a batch: {time.fixed * 1000:.1f} ms + {time.per_message * 1000:.2f} ms a message"
+            f"{'' if time.fitted else ' (proportional: one batch size seen)'}, "
+            f"{max(sizes, default=0):g} at most in the run",
         ))  # fmt: skip
     return sorted(lines, key=lambda line: -line.share)
 
@@ -1412,7 +1430,15 @@ COLUMNS = {
         "ceiling/s",
         "conflicts/s",
     ),
-    "unit": ("messages/s", "batches/s", "messages per batch", "batch ms", "batch here ms"),
+    "unit": (
+        "messages/s",
+        "messages per batch",
+        "batch ms",
+        "ms fixed",
+        "ms a message",
+        "full batch",
+        "full batch ms",
+    ),
     "group": ("messages/s",),
     "readers": ("readers per shard",),
     "concurrency": ("invocations/s", "concurrent executions", "concurrent here", "requests/s"),
@@ -1421,7 +1447,7 @@ TITLES = {
     "partition": "Partition keys (per key; DynamoDB: 1,000 WCU/s and 3,000 RCU/s a partition)",
     "item": "Items written again (one item is on one partition: 1,000 WCU/s)",
     "race": "Optimistic writes on one key: expected conflicts (ceiling 1/(e·f·W) writes/s)",
-    "unit": "Ordered sources: batches one stream shard / message group needs, one at a time",
+    "unit": "Ordered sources: messages/s one stream / message group takes, full batches in turn",
     "group": "FIFO message groups (SNS: 300 messages/s a group; SQS: 300 a group's partition)",
     "readers": "DynamoDB stream readers per shard (AWS: at most 2)",
     "concurrency": "Lambda and API Gateway, per account and Region (default quotas)",

@@ -9,8 +9,10 @@ from benchmarks._capacity_model import (
     HALF,
     LIMITS,
     OWN_STREAM,
+    BatchTime,
     Key,
     Spread,
+    batch_time,
     compute_time,
     concurrent_share,
     conflict_ceiling,
@@ -18,10 +20,10 @@ from benchmarks._capacity_model import (
     flagged,
     generalise,
     item_size,
+    ordered_capacity,
     pool_size,
     pool_sizes,
     read_cost,
-    sequential_capacity,
     spread,
     write_cost,
 )
@@ -202,9 +204,50 @@ def test_writes_from_the_api_race_with_a_streams_own_batches():
     assert share == pytest.approx(0.5 * (1 - 0.5) + 0.5)
 
 
-def test_an_ordered_source_takes_one_batch_at_a_time():
-    assert sequential_capacity(0.025) == pytest.approx(40.0)
-    assert sequential_capacity(0.025, parallel=10) == pytest.approx(400.0)
+def test_an_ordered_source_takes_full_batches_one_after_another():
+    time = BatchTime(fixed=0.020, per_message=0.001, fitted=True)
+    # batches of 10 take 30 ms: 333 messages a second, one at a time; 10 at a time, ten times
+    assert ordered_capacity(time, 10) == pytest.approx(10 / 0.030)
+    assert ordered_capacity(time, 10, parallel=10) == pytest.approx(100 / 0.030)
+
+
+def test_a_streams_capacity_does_not_follow_the_backlog_the_run_gave_it():
+    """The same consumer measured in a run that gave each stream 5 messages a batch and in
+    one that gave it 17: one line through both, one capacity at full batches (the model had
+    judged batches/s at the run's batch size: the smaller run's line three times higher)."""
+    small = batch_time([5, 6, 5, 4], [0.035, 0.036, 0.035, 0.034])
+    large = batch_time([17, 16, 18], [0.047, 0.046, 0.048])
+    assert small.fitted
+    assert large.fitted
+    assert small.fixed == pytest.approx(0.030)
+    assert small.per_message == pytest.approx(0.001)
+    assert large.fixed == pytest.approx(0.030)
+    assert large.per_message == pytest.approx(0.001)
+    assert ordered_capacity(small, 100) == pytest.approx(ordered_capacity(large, 100))
+    assert ordered_capacity(small, 100) == pytest.approx(100 / 0.130)
+
+
+def test_one_batch_size_gives_the_proportional_reading():
+    """Batches all of one message: nothing tells fixed cost from cost per message, so every
+    message is taken to cost what the run's did — a full batch is not assumed cheaper."""
+    time = batch_time([1, 1, 1], [0.020, 0.024, 0.022])
+    assert not time.fitted
+    assert time.fixed == 0
+    assert time.per_message == pytest.approx(0.022)
+    assert ordered_capacity(time, 10) == pytest.approx(1 / 0.022)
+
+
+def test_a_line_that_falls_as_batches_grow_is_not_trusted():
+    time = batch_time([2, 10], [0.050, 0.030])  # noise: larger batches seemed faster
+    assert not time.fitted
+    assert time.per_message == pytest.approx(0.040 / 6)
+
+
+def test_a_negative_fixed_cost_is_read_as_none():
+    time = batch_time([2, 4, 8], [0.001, 0.006, 0.016])
+    assert time.fixed == 0
+    assert time.per_message > 0
+    assert time.of(8) == pytest.approx(8 * time.per_message)
 
 
 # -- compute time ------------------------------------------------------------------------------
