@@ -87,47 +87,60 @@ def test_bad_category_arguments_are_refused(store):
 
 
 @contextlib.contextmanager
-def first_put_slow_then_failing(seconds, table):
-    """The first PutItem request to ``table`` waits ``seconds``, then DynamoDB answers 500
-    (retryable). Only ``table``'s: the stub is the process's, and a thread another test left
-    running (a devserver's consumer recording its progress) may put meanwhile."""
+def put_held_then_failing(message_id, table):
+    """The first PutItem of message ``message_id`` to ``table`` is held until the test lets it
+    go (``release``), then DynamoDB answers 500 (retryable): the SDK sends it again. Only that
+    message's put: other threads — this test's other write, a consumer another test left
+    running — put meanwhile as usual. Yields ``(entered, release, held)``: ``entered`` is set
+    once the put is held, ``held`` lists the requests held."""
     from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 
     original = BotocoreStubber.__call__
-    calls = []
+    entered, release, held = threading.Event(), threading.Event(), []
 
     def stubbed(self, event_name, request, **kwargs):
         putting = request.headers.get("X-Amz-Target", b"").endswith(b"PutItem")
-        if putting and not calls and f'"{table}"'.encode() in (request.body or b""):
-            calls.append(request)
-            time.sleep(seconds)
+        body = request.body or b""
+        if putting and not held and f'"{table}"'.encode() in body and message_id.encode() in body:
+            held.append(request)
+            entered.set()
+            release.wait(timeout=30)
             body = '{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError"}'
             return AWSResponse(request.url, 500, {}, MockRawResponse(body))
         return original(self, event_name, request, **kwargs)
 
     BotocoreStubber.__call__ = stubbed
     try:
-        yield calls
+        yield entered, release, held
     finally:
+        release.set()
         BotocoreStubber.__call__ = original
 
 
 def test_a_put_retried_late_is_still_seen_by_a_reader_that_moved_on(message_store_table):
     """The defect of issue 7: the global position was stamped once, before the put, and the
-    SDK's retries resent that stamp: a put delayed 1.5 s landed behind a reader (window 0.5 s)
-    that had moved on, and was never read. Each attempt is stamped anew now."""
+    SDK's retries resent that stamp: a put held up landed behind a reader (window 0.5 s) that
+    had moved on past a later write, and was never read. Each attempt is stamped anew now.
+
+    The order is made by events, not by sleeps (on a busy host the writer's thread once
+    started after the other write, and the wrong put was held)."""
     writer = MessageStore(message_store_table, settle_window=0.5)
     reader = MessageStore(message_store_table, settle_window=0.5)
-    slow_message = a_message("VideoViewed")
-    with first_put_slow_then_failing(1.5, message_store_table) as attempts:
+    slow_message, other = a_message("VideoViewed"), a_message("VideoViewed")
+    with put_held_then_failing(slow_message.id, message_store_table) as (entered, release, held):
         thread = threading.Thread(target=writer.write, args=(a_stream("viewing"), slow_message))
         thread.start()
-        time.sleep(0.2)
-        writer.write(a_stream("viewing"), a_message("VideoViewed"))  # lands at once
-        time.sleep(0.8)
-        (first,) = reader.read_category("viewing")  # the cursor moves past the slow one's stamp
-        thread.join()
-    assert len(attempts) == 1
+        assert entered.wait(timeout=10)  # its first attempt, stamped, is held
+        writer.write(a_stream("viewing"), other)  # lands at once, stamped after it
+        deadline = time.monotonic() + 10
+        while not (seen := reader.read_category("viewing")) and time.monotonic() < deadline:
+            time.sleep(0.1)  # until the settle window has passed the other write
+        # the reader moves past the other write's stamp, later than the held attempt's
+        assert [m.id for m in seen] == [other.id]
+        first = seen[0]
+        release.set()  # the held attempt fails; the SDK sends it again
+        thread.join(timeout=30)
+    assert len(held) == 1
     time.sleep(1.0)  # past the window after the retry landed
 
     later = reader.read_category("viewing", after_global_position=first.global_position)
