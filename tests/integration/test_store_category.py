@@ -89,7 +89,7 @@ def test_bad_category_arguments_are_refused(store):
 @contextlib.contextmanager
 def put_held_then_failing(message_id, table):
     """The first PutItem of message ``message_id`` to ``table`` is held until the test lets it
-    go (``release``), then DynamoDB answers 500 (retryable): the SDK sends it again. Only that
+    go (``release``), then DynamoDB answers 500 (retryable): the store tries again. Only that
     message's put: other threads — this test's other write, a consumer another test left
     running — put meanwhile as usual. Yields ``(entered, release, held)``: ``entered`` is set
     once the put is held, ``held`` lists the requests held."""
@@ -138,7 +138,7 @@ def test_a_put_retried_late_is_still_seen_by_a_reader_that_moved_on(message_stor
         # the reader moves past the other write's stamp, later than the held attempt's
         assert [m.id for m in seen] == [other.id]
         first = seen[0]
-        release.set()  # the held attempt fails; the SDK sends it again
+        release.set()  # the held attempt fails; the store tries again, stamped anew
         thread.join(timeout=30)
     assert len(held) == 1
     time.sleep(1.0)  # past the window after the retry landed
