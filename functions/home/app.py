@@ -22,6 +22,7 @@ app = home.create_app(
     Site.from_settings(settings, logger=logger),
     store=MessageStore(settings.message_store_table),
     home_page=HomePageViews(settings.home_page_view_table),
+    copy_seconds=settings.home_page_copy_seconds,
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -101,6 +102,16 @@ def store_of(site):
 @pytest.fixture
 def store(site):
     return store_of(site)
+
+
+def settle_home_page(site) -> None:
+    """Wait until every visitor's home page is current: the consumers idle, then the
+    period an instance shows a copy of a page (``HOME_PAGE_COPY_SECONDS``) passed, so that
+    a figure read next is what the view holds, not a copy from before the last test's
+    writes. The viewer's own viewing needs no waiting: it is counted over the copy."""
+    site.wait_idle(timeout=60)
+    home = site.application.functions["HomeFunction"]
+    time.sleep(float(home.environment.get("HOME_PAGE_COPY_SECONDS", 0)) + 0.05)
 
 
 def stack_of(site):

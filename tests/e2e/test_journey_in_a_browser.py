@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from .conftest import the_mail_to
+from .conftest import settle_home_page, the_mail_to
 
 PASSWORD = "correct horse battery"
 
@@ -20,6 +20,7 @@ def watched(page) -> int:
 @pytest.mark.slow
 def test_register_log_in_record_viewings_and_log_out(site, page):
     email = f"grace-{uuid.uuid4().hex[:8]}@example.com"
+    settle_home_page(site)  # the figure below is what the view holds
     page.goto(site.api_url + "/")
     before = watched(page)
 

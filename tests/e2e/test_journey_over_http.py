@@ -18,7 +18,7 @@ import pytest
 from tests.support.traffic import Browser
 from video_tutorials.contracts.viewing import viewing_stream
 
-from .conftest import console_of, store_of, the_mail_to
+from .conftest import console_of, settle_home_page, store_of, the_mail_to
 
 PASSWORD = "correct horse battery"
 
@@ -78,6 +78,7 @@ def test_the_first_user_journey(site_in_each_topology):
     identity = [m.type for m in store.read_stream(f"identity-{user_id}")]
     assert identity == ["Registered", "RegistrationEmailSent"]
 
+    settle_home_page(site)  # the figures below are what the view holds
     before = browser.get("/").text
     total, views = watched(before), views_of(before, video_ids[0])
     for n in range(1, 4):

@@ -6,6 +6,7 @@ import html
 import json
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from video_tutorials.storage import (
     video_type,
 )
 from video_tutorials.views.creators_videos import CreatorsVideo
-from video_tutorials.views.home_page import HomePage, VideoSummary
+from video_tutorials.views.home_page import Confirmation, HomePage, VideoSummary
 from video_tutorials.views.user_credentials import UserCredentials
 from video_tutorials.views.video_operations import VideoOperation
 from webglue import (
@@ -144,7 +145,8 @@ class FakeCredentialsView(AppliedPositions):
 
 
 class FakeHomePageView(AppliedPositions):
-    """The home-page view's ``home_page`` and ``has_applied``."""
+    """The home-page view's ``home_page``, ``views_of`` and ``confirmation`` (of the
+    positions ``apply`` set: the video's views then are ``confirmed_views``, or the page's)."""
 
     def __init__(self, videos_watched: int = 0, videos: list[VideoSummary] | None = None) -> None:
         super().__init__()
@@ -152,6 +154,24 @@ class FakeHomePageView(AppliedPositions):
         self.unavailable = False
         self.consistent_reads = 0
         self.afters: list[str | None] = []
+        self.confirmed_views: dict[str, int] = {}
+        #: what ``views_of`` finds of videos off the page
+        self.off_page_views: dict[str, int] = {}
+        self.views_asked: list[list[str]] = []
+
+    def confirmation(self, stream_name: str) -> Confirmation | None:
+        self.checks += 1
+        for (key, name), position in self.applied.items():
+            if name == stream_name:
+                shown = self.get(key)
+                views = self.confirmed_views.get(key, shown.views if shown else 0)
+                return Confirmation(stream_name, position, key, views)
+        return None
+
+    def views_of(self, video_ids: Sequence[str]) -> dict[str, int]:
+        self.views_asked.append(list(video_ids))
+        self.afters.append("views_of")
+        return {k: v for k, v in self.off_page_views.items() if k in video_ids}
 
     def home_page(self, *, after: str | None = None, consistent: bool = False) -> HomePage:
         if self.unavailable:

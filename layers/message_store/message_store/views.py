@@ -23,6 +23,7 @@ S = TypeVar("S")
 POSITIONS = "positions"
 VERSION = "version"
 _BATCH_GET_LIMIT = 100
+_BATCH_WRITE_LIMIT = 25
 #: The highest shard number whose position is kept in a shard list (see ``encode_positions``).
 MAX_SHARD = 1023
 
@@ -147,10 +148,35 @@ class DynamoViewRepository(Generic[S]):
             return found
         key_names = sorted(self.key_of(keys[0]))
         by_table_key = {tuple(sorted(self.key_of(k).items())): k for k in keys}
-        pending = [encode_attributes(self.key_of(k)) for k in keys]
+        for values in self.batch_get([self.key_of(k) for k in keys], consistent=True):
+            key = by_table_key[tuple((name, values[name]) for name in key_names)]
+            found[key] = ViewItem(
+                key=key,
+                state=self.from_attributes(values),
+                positions=decode_positions(key, values.get(POSITIONS) or {}),
+                version=int(values.get(VERSION, 0)),
+            )
+        return found
+
+    def batch_get(
+        self,
+        table_keys: Sequence[Mapping[str, Any]],
+        *,
+        consistent: bool,
+        attributes: Sequence[str] = (),
+    ) -> Iterator[dict[str, Any]]:
+        """The items there are of ``table_keys`` (plain key values), as plain values
+        (BatchGetItem, 100 a call, unprocessed keys asked again); only ``attributes`` (and
+        the key) when given."""
+        pending = [encode_attributes(key) for key in table_keys]
         while pending:
             chunk, pending = pending[:_BATCH_GET_LIMIT], pending[_BATCH_GET_LIMIT:]
-            request = {self.table_name: {"Keys": chunk, "ConsistentRead": True}}
+            wanted: dict[str, Any] = {"Keys": chunk, "ConsistentRead": consistent}
+            if attributes:
+                names = [*table_keys[0], *attributes]
+                wanted["ProjectionExpression"] = ", ".join(f"#a{n}" for n in range(len(names)))
+                wanted["ExpressionAttributeNames"] = {f"#a{n}": a for n, a in enumerate(names)}
+            request: dict[str, Any] = {self.table_name: wanted}
             while request:
                 try:
                     response = self.client.batch_get_item(RequestItems=request)
@@ -159,17 +185,24 @@ class DynamoViewRepository(Generic[S]):
                         f"{self.table_name}: {error_code(exc) or exc}"
                     ) from exc
                 for raw in response.get("Responses", {}).get(self.table_name, []):
-                    values = decode_attributes(raw)
-                    table_key = tuple((name, values[name]) for name in key_names)
-                    key = by_table_key[table_key]
-                    found[key] = ViewItem(
-                        key=key,
-                        state=self.from_attributes(values),
-                        positions=decode_positions(key, values.get(POSITIONS) or {}),
-                        version=int(values.get(VERSION, 0)),
-                    )
+                    yield decode_attributes(raw)
                 request = response.get("UnprocessedKeys") or {}
-        return found
+
+    def batch_write(self, requests: Sequence[dict[str, Any]]) -> None:
+        """``PutRequest``/``DeleteRequest`` entries (encoded), 25 a call (BatchWriteItem),
+        unprocessed ones sent again."""
+        for start in range(0, len(requests), _BATCH_WRITE_LIMIT):
+            pending: dict[str, Any] = {
+                self.table_name: list(requests[start : start + _BATCH_WRITE_LIMIT])
+            }
+            while pending:
+                try:
+                    response = self.client.batch_write_item(RequestItems=pending)
+                except Exception as exc:
+                    raise ViewUnavailableError(
+                        f"{self.table_name}: {error_code(exc) or exc}"
+                    ) from exc
+                pending = response.get("UnprocessedItems") or {}
 
     def has_applied(self, key: str, stream_name: str, position: int) -> bool:
         """Whether the item ``key`` has applied ``stream_name`` up to ``position``.
@@ -279,18 +312,10 @@ class DynamoViewRepository(Generic[S]):
         while True:
             try:
                 response = self.client.scan(**request)
-                keys = response.get("Items", [])
-                for start in range(0, len(keys), 25):
-                    pending = {
-                        self.table_name: [
-                            {"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]
-                        ]
-                    }
-                    while pending:
-                        result = self.client.batch_write_item(RequestItems=pending)
-                        pending = result.get("UnprocessedItems") or {}
             except Exception as exc:
                 raise ViewUnavailableError(f"{self.table_name}: {error_code(exc) or exc}") from exc
+            keys = response.get("Items", [])
+            self.batch_write([{"DeleteRequest": {"Key": key}} for key in keys])
             deleted += len(keys)
             if not response.get("LastEvaluatedKey"):
                 return deleted

@@ -59,6 +59,8 @@ class ApplicationSettings(FunctionSettings):
 
 class HomeSettings(ApplicationSettings):
     home_page_view_table: str = Field(min_length=1)
+    #: seconds an instance shows a copy of a page before reading it again (0: every time)
+    home_page_copy_seconds: float = Field(default=0.0, ge=0.0, le=60.0)
 
 
 class CreatorsPortalSettings(ApplicationSettings):

@@ -342,3 +342,43 @@ def test_the_page_reads_what_it_shows_not_the_positions_of_each_videos_shards(
     items = [item for response in answered for item in response["Items"]]
     assert items
     assert not any("positions" in item for item in items)
+
+
+def test_each_stream_a_batch_advanced_is_confirmed_with_the_videos_views(
+    store, home_page, home_page_views
+):
+    """A viewer waits on their own stream's confirmation (its own partition), not on the
+    page's: it says the last position applied, and the video's views with it counted."""
+    video = str(uuid.uuid4())
+    viewers = viewers_in_distinct_shards(30)  # more streams than one BatchWriteItem takes
+    streams = [record_viewing_by(store, video, viewer) for viewer in viewers]
+    store.write(streams[0], VideoViewed(video_id=video).to_message())
+    assert home_page_views.confirmation(streams[0]) is None
+
+    items = [item for stream in streams for item in stored_items(store, stream)]
+    assert home_page.handle_event(stream_event(items)) == {"batchItemFailures": []}
+
+    first = home_page_views.confirmation(streams[0])
+    assert first is not None
+    assert (first.position, first.video_id, first.views) == (1, video, 31)
+    assert all(home_page_views.confirmation(s).position == 0 for s in streams[1:])
+    assert home_page_views.views_of([video, str(uuid.uuid4())]) == {video: 31}
+    # the page's query reads its own partition only: the confirmations are not on it
+    assert home_page_views.home_page(consistent=True).videos_watched == 31
+
+
+def test_a_redelivered_batch_leaves_the_confirmation_where_it_was(
+    store, home_page, home_page_views
+):
+    video = str(uuid.uuid4())
+    stream = viewing_stream(video)
+    record_viewings(store, video, 2)
+    items = stored_items(store, stream)
+    home_page.handle_event(stream_event(items))
+    record_viewings(store, video, 1)
+    home_page.handle_event(stream_event(stored_items(store, stream)[2:]))
+
+    home_page.handle_event(stream_event(items))  # the first batch again
+
+    confirmed = home_page_views.confirmation(stream)
+    assert (confirmed.position, confirmed.views) == (2, 3)

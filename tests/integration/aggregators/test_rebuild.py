@@ -125,9 +125,11 @@ def test_the_home_page_rebuilt_equals_the_live_one(store, home_page, home_page_v
 
     result = rebuild(home_page_aggregator, store, home_page_views, pause=None)
 
-    assert (result.deleted, result.replayed) == (4, {"viewing": 6, "videoPublishing": 0})
+    # 3 video items and a counter, and each viewing stream's confirmation
+    assert (result.deleted, result.replayed) == (7, {"viewing": 6, "videoPublishing": 0})
     assert result.status == FINISHED
     assert home_page_views.home_page() == live
+    assert [home_page_views.confirmation(viewing_stream(v)).views for v in videos] == [1, 2, 3]
 
 
 def test_a_viewing_during_the_rebuild_is_counted_once(store, home_page, home_page_views):

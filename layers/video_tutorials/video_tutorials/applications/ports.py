@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # types only: each application loads the views it uses, no others
+    from collections.abc import Sequence
+
     from message_store import Message, StoredMessage
     from message_store.progress import Progress
     from message_store.registry import Consumer
@@ -16,7 +18,7 @@ if TYPE_CHECKING:  # types only: each application loads the views it uses, no ot
     from ..views.admin_streams import CategorySummary, StreamSummary
     from ..views.admin_users import AdminUser
     from ..views.creators_videos import CreatorsVideo
-    from ..views.home_page import HomePage, VideoSummary
+    from ..views.home_page import Confirmation, HomePage, VideoSummary
     from ..views.paging import Page
     from ..views.user_credentials import UserCredentials
     from ..views.video_operations import VideoOperation
@@ -48,10 +50,14 @@ class AppliedPositions(Protocol):
     def has_applied(self, key: str, stream_name: str, position: int) -> bool: ...
 
 
-class HomePageSource(AppliedPositions, Protocol):
+class HomePageSource(Protocol):
     def home_page(self, *, after: str | None = None, consistent: bool = False) -> HomePage: ...
 
     def get(self, key: str) -> VideoSummary | None: ...
+
+    def confirmation(self, stream_name: str) -> Confirmation | None: ...
+
+    def views_of(self, video_ids: Sequence[str]) -> dict[str, int]: ...
 
 
 class CreatorsVideosSource(AppliedPositions, Protocol):

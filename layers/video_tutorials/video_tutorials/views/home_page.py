@@ -7,6 +7,14 @@ read, so that no single item takes every batch's write), and one item per video
 videos a page, by video id; the counters sort first); the total changes in the same
 transaction as the video items whose positions guard it, so a redelivery never counts twice.
 A counter item ``summary`` (one, from before the shards) is summed with the others.
+
+Beside the page, one **confirmation** item per source stream, in a partition of its own
+(``pageId = {streamName}``, ``itemId = "applied"``): the last position of that stream the
+view applied and the video's views then. A save writes it after the video's item, so a
+viewer waits for their own viewing on their stream's item, not on the page's partition
+(read your writes, however hot the page). A confirmation lost to a crash between the two
+writes is written again by the stream's next viewing; until then its viewer's page says the
+viewing is still being counted.
 """
 
 from __future__ import annotations
@@ -16,8 +24,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from message_store.aws import error_code
 from message_store.view_item import ViewItem
-from message_store.views import DynamoViewRepository
+from message_store.views import (
+    DynamoViewRepository,
+    ViewUnavailableError,
+    decode_attributes,
+    encode_attributes,
+)
 
 PAGE_ID = "home"
 #: The total's counter items are ``summary#{n}`` (``summary`` itself: the one from before).
@@ -32,6 +46,8 @@ PAGE_SIZE = 24
 #: what a home page reads of each item: what it shows (not the positions a video's item
 #: keeps of its shards' streams, up to ``SHARDS`` numbers each)
 _SHOWN = ("itemId", "videoId", "views", "name", "published", "transcodedUri", "videosWatched")
+#: the ``itemId`` of a stream's confirmation item (its ``pageId`` is the stream's name)
+APPLIED_ID = "applied"
 
 
 @dataclass(frozen=True)
@@ -52,6 +68,16 @@ class HomePage:
     videos_watched: int
     videos: list[VideoSummary]
     next_after: str | None = None
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What the view has applied of one stream: its last position, and the video's views."""
+
+    stream_name: str
+    position: int
+    video_id: str
+    views: int
 
 
 def total_item_id(shard: int) -> str:
@@ -150,6 +176,38 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
         shown = sorted(videos[:page_size], key=lambda v: (-v.views, v.name or "", v.video_id))
         return HomePage(videos_watched=total, videos=shown, next_after=next_after)
 
+    def confirmation(self, stream_name: str) -> Confirmation | None:
+        """What the view has applied of ``stream_name`` (strongly consistent; one item in the
+        stream's own partition), or ``None`` before its first message is applied."""
+        request = {
+            "TableName": self.table_name,
+            "Key": {"pageId": {"S": stream_name}, "itemId": {"S": APPLIED_ID}},
+            "ConsistentRead": True,
+        }
+        try:
+            response = self.client.get_item(**request)
+        except Exception as exc:
+            raise ViewUnavailableError(f"{self.table_name}: {error_code(exc) or exc}") from exc
+        values = decode_attributes(response.get("Item") or {})
+        if not values:
+            return None
+        return Confirmation(
+            stream_name,
+            int(values.get("position", -1)),
+            str(values.get("videoId", "")),
+            int(values.get("views", 0)),
+        )
+
+    def views_of(self, video_ids: Sequence[str]) -> dict[str, int]:
+        """The views of each of ``video_ids`` that has an item (eventually consistent; what
+        a page copy keeps of the videos its page does not show)."""
+        found = self.batch_get(
+            [_key(video_id) for video_id in dict.fromkeys(video_ids)],
+            consistent=False,
+            attributes=("videoId", "views"),
+        )
+        return {str(values.get("videoId", "")): int(values.get("views", 0)) for values in found}
+
     def _total(self, consistent: bool) -> int:
         """The total: its counters summed (one query: they sort before the videos)."""
         request = {
@@ -167,7 +225,8 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
         self, changes: Sequence[tuple[ViewItem[VideoSummary], ViewItem[VideoSummary]]]
     ) -> None:
         """Each changed video once, and the total by the views they gained, atomically (the
-        views added to one of the total's counters, chosen by ``choose_shard``)."""
+        views added to one of the total's counters, chosen by ``choose_shard``); then each
+        stream they advanced confirmed (``Confirmation``)."""
         room = _TRANSACTION_LIMIT - 1  # one place for the summary
         for start in range(0, len(changes), room):
             chunk = changes[start : start + room]
@@ -188,3 +247,29 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
                     }
                 )
             self.transact(operations)
+        self._confirm(changes)
+
+    def _confirm(
+        self, changes: Sequence[tuple[ViewItem[VideoSummary], ViewItem[VideoSummary]]]
+    ) -> None:
+        """Put the confirmation item of every stream ``changes`` advanced (after the video
+        items are saved: a confirmation never runs ahead of its item)."""
+        puts = [
+            {
+                "PutRequest": {
+                    "Item": encode_attributes(
+                        {
+                            "pageId": stream_name,
+                            "itemId": APPLIED_ID,
+                            "position": position,
+                            "videoId": after.state.video_id,
+                            "views": after.state.views,
+                        }
+                    )
+                }
+            }
+            for before, after in changes
+            for stream_name, position in after.positions.items()
+            if position > before.positions.get(stream_name, -1)
+        ]
+        self.batch_write(puts)
