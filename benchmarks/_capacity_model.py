@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -459,3 +459,33 @@ def ordered_capacity(time: BatchTime, batch_size: int, parallel: int = 1) -> flo
     at a time). Its backlog at the load is what fills them, not the backlog a run gave it."""
     duration = time.of(batch_size)
     return math.inf if duration <= 0 else parallel * batch_size / duration
+
+
+def clock_periods(
+    runs: Sequence[tuple[float, Sequence[tuple[Hashable, float]]]],
+) -> dict[Hashable, tuple[float, int]]:
+    """Requests a function makes by the clock, not per run: of ``runs`` of one kind (each
+    its start and the ``(shape, answered at)`` of its requests), the shapes some runs make
+    and others, started later, do not. Each shape → the longest time from its latest request
+    before a run to that run, which skipped it (a lower bound of its period: how long the
+    function waits before it makes the request again), and the most such requests one run
+    made (a refresh may take more than one)."""
+    made: dict[Hashable, list[float]] = {}
+    most: dict[Hashable, int] = {}
+    for _, requests in runs:
+        counted: dict[Hashable, int] = {}
+        for shape, answered in requests:
+            made.setdefault(shape, []).append(answered)
+            counted[shape] = counted.get(shape, 0) + 1
+        for shape, count in counted.items():
+            most[shape] = max(most.get(shape, 0), count)
+    found: dict[Hashable, tuple[float, int]] = {}
+    for shape, answers in made.items():
+        waited = [
+            started - max(answered for answered in answers if answered < started)
+            for started, requests in runs
+            if all(s != shape for s, _ in requests) and any(a < started for a in answers)
+        ]
+        if waited:
+            found[shape] = (max(waited), most[shape])
+    return found

@@ -466,12 +466,19 @@ class TopologyRecord:
 
 
 def measure_instances(
-    site: Site, observer: Observer, runs: Sequence[tuple[Browser, Callable[[Window], None]]]
+    site: Site,
+    observer: Observer,
+    runs: Sequence[tuple[Browser, Callable[[Window], None]]],
+    pace: float = 0.0,
 ) -> list[Window]:
-    """Each run in a window of its own, until idle (every consumer finished)."""
+    """Each run in a window of its own, until idle (every consumer finished); runs start at
+    least ``pace`` seconds apart (so that reads a function makes by the clock show)."""
     windows = []
+    last = -pace
     for browser, run in runs:
         site.wait_idle()
+        time.sleep(max(0.0, last + pace - time.perf_counter()))
+        last = time.perf_counter()
         api, s3 = browser.api_requests, browser.s3_requests
         with observer.recording() as window:
             run(window)
@@ -534,11 +541,15 @@ def record_topology(topology: str, options: argparse.Namespace) -> TopologyRecor
                 site.wait_idle()
             for action, run in steps:
                 if action == "home":  # a new visitor each time, no session
+                    # paced over --page-span at least: a page kept for a period shows it
+                    count = max(len(users), math.ceil(options.page_span / options.page_pace) + 1)
                     runs = [
                         (b, lambda w, b=b: home_page(b, w))
-                        for b in (Browser(api_url) for _ in users)
+                        for b in (Browser(api_url) for _ in range(count))
                     ]
-                    singles[action] = Sample(action, measure_instances(site, observer, runs))
+                    singles[action] = Sample(
+                        action, measure_instances(site, observer, runs, options.page_pace)
+                    )
                 else:
                     singles[action] = Sample(action, measure_instances(site, observer, each(run)))
             with observer.recording() as window:  # the viewings as under load: in batches
@@ -835,25 +846,28 @@ def unit_shape(trace: Trace, timing: Timing) -> tuple[str, ...]:
     return ("unit", trace.invocation.function_id, timing.key(trace.ordering[0]).label)
 
 
-ClockWrites = Mapping[tuple[str, str, str], float]
+ClockWrites = Mapping[tuple[str, str, str], tuple[float, int]]
 
 
 def by_clock(trace: Trace, access: Access, timing: Timing, clock: ClockWrites) -> bool:
-    """Whether ``access`` is one of the writes its function makes by the clock."""
+    """Whether ``access`` is one of the writes (or reads) its function makes by the clock."""
     key = (trace.invocation.function_id, access.table, timing.key(access.partition).label)
-    return access.write and not access.index and key in clock
+    return not access.index and key in clock
 
 
-def partitions(timing: Timing, clock: ClockWrites | None = None) -> Observer_:
+def partitions(
+    timing: Timing, clock: ClockWrites | None = None, clock_read: ClockWrites | None = None
+) -> Observer_:
     def observe(trace: Trace) -> Iterable[Observation]:
         for access in trace.accesses:
             key = timing.key(access.partition)
-            prefix = "clock " if clock and by_clock(trace, access, timing, clock) else ""
-            counts = (
-                {f"{prefix}writes": 1.0, f"{prefix}wcu": access.units}
-                if access.write
-                else {"reads": 1.0, "rcu": access.units}
-            )
+            if access.write:
+                prefix = "clock " if clock and by_clock(trace, access, timing, clock) else ""
+                counts = {f"{prefix}writes": 1.0, f"{prefix}wcu": access.units}
+            else:
+                by = clock_read and by_clock(trace, access, timing, clock_read)
+                prefix = "clock " if by else ""
+                counts = {f"{prefix}reads": 1.0, f"{prefix}rcu": access.units}
             yield Observation(
                 ("partition", access.table, access.index, key.label), key, access.partition,
                 trace.source != "api", counts, {"size": float(access.size)},
@@ -871,7 +885,8 @@ def items(timing: Timing, clock: ClockWrites | None = None) -> Observer_:
             # creation counts nothing, but tells which items of the shape there are)
             again = 1.0 if access.existed else 0.0
             key = timing.key(access.item)
-            prefix = "clock " if clock and by_clock(trace, access, timing, clock) else ""
+            by = clock and by_clock(trace, access, timing, clock)
+            prefix = "clock " if by else ""
             yield Observation(
                 ("item", access.table, key.label), key, access.item, trace.source != "api",
                 {f"{prefix}writes": again, f"{prefix}wcu": again * access.units,
@@ -951,72 +966,118 @@ def functions(timing: Timing) -> Observer_:
     return observe
 
 
-def clock_writes(record: TopologyRecord, timing: Timing) -> dict[tuple[str, str, str], float]:
+def _started(trace: Trace) -> float:
+    return trace.invocation.ended - trace.invocation.duration_ms / 1000
+
+
+#: ``(function, table, partition shape)`` → (a lower bound of its period, requests a time)
+ClockPeriods = dict[tuple[str, str, str], tuple[float, int]]
+
+
+def _clock_periods(groups: Iterable[list[Trace]], timing: Timing, *, write: bool) -> ClockPeriods:
+    """``model.clock_periods`` of each group of invocations (of one function, one kind):
+    ``(function, table, partition shape)`` → a lower bound of its period, and how many
+    requests of it one invocation makes."""
+    found: ClockPeriods = {}
+    for traces in groups:
+        runs = [
+            (
+                _started(trace),
+                [
+                    (
+                        (
+                            trace.invocation.function_id,
+                            access.table,
+                            timing.key(access.partition).label,
+                        ),
+                        access.call.ended,
+                    )
+                    for access in trace.accesses
+                    if access.write == write and not access.index and access.call is not None
+                ],
+            )
+            for trace in sorted(traces, key=_started)
+        ]
+        for shape, (period, count) in model.clock_periods(runs).items():
+            assert isinstance(shape, tuple)
+            before, most = found.get(shape, (0.0, 0))
+            found[shape] = (max(before, period), max(most, count))
+    return found
+
+
+def clock_writes(record: TopologyRecord, timing: Timing) -> ClockPeriods:
     """Writes a consumer makes by the clock rather than per batch (a progress record "at
     most once a second"), found in the batched run, where every batch of a consumer carries
     the same kind of messages: a write of one key shape that some of the function's batches
     make and others, soon after, do not. ``(function, table, partition shape)`` → the
     shortest time it was seen to wait (a lower bound of its period: the longest gap from such
-    a write to a batch that skipped it)."""
-    found: dict[tuple[str, str, str], float] = {}
+    a write to a batch that skipped it), and the writes one batch makes of it."""
+    groups = []
     for sample in record.batched.values():
         by_function: dict[str, list[Trace]] = defaultdict(list)
         for window in sample.windows:
             for trace in traces_of(record, window):
                 if trace.source != "api":
                     by_function[trace.invocation.function_id].append(trace)
-        for function_id, traces in by_function.items():
+        groups.extend(by_function.values())
+    return _clock_periods(groups, timing, write=True)
 
-            def started(trace: Trace) -> float:
-                return trace.invocation.ended - trace.invocation.duration_ms / 1000
 
-            traces.sort(key=started)
-            made: dict[tuple[str, str, str], list[tuple[int, float]]] = defaultdict(list)
-            for number, trace in enumerate(traces):
-                for access in trace.accesses:
-                    if access.write and not access.index and access.call is not None:
-                        shape = (function_id, access.table, timing.key(access.partition).label)
-                        made[shape].append((number, access.call.ended))
-            for shape, writes in made.items():
-                writers = {number for number, _ in writes}
-                skipped = [t for n, t in enumerate(traces) if n not in writers]
-                if not skipped:
-                    continue  # every batch makes it: a write per batch
-                waited = [
-                    started(t) - max(w for _, w in writes if w < started(t))
-                    for t in skipped
-                    if any(w < started(t) for _, w in writes)
-                ]
-                if waited:
-                    found[shape] = max(found.get(shape, 0.0), max(waited))
-    return found
+def clock_reads(record: TopologyRecord, timing: Timing) -> ClockPeriods:
+    """Reads an application makes by the clock rather than per request (a page an instance
+    keeps a copy of for a period), found in the single runs: a read of one partition shape
+    that some requests of one route (in one action's runs) make and others, soon after, do
+    not. ``(function, table, partition shape)`` → a lower bound of its period, as for
+    ``clock_writes``."""
+    groups = []
+    for sample in record.singles.values():
+        by_route: dict[tuple[str, str], list[Trace]] = defaultdict(list)
+        for window in sample.windows:
+            for trace in traces_of(record, window):
+                if trace.source == "api":
+                    invocation = trace.invocation
+                    by_route[(invocation.function_id, invocation.trigger)].append(trace)
+        groups.extend(by_route.values())
+    return _clock_periods(groups, timing, write=False)
 
 
 def clock_bounds(
     clock: ClockWrites, busy: Mapping[str, float], key: Callable[[str, str], tuple[str, ...]]
 ) -> dict[tuple[str, ...], float]:
-    """Writes a second each clock-driven shape can take at most: each running instance of
-    its function (its concurrency at the load, at least one) once per period."""
+    """Writes (or reads) a second each clock-driven shape can take at most: each running
+    instance of its function (its concurrency at the load, at least one) once per period,
+    as many as one invocation made."""
     bounds: dict[tuple[str, ...], float] = defaultdict(float)
-    for (function_id, table, label), period in clock.items():
-        bounds[key(table, label)] += max(1.0, busy.get(function_id, 0.0)) / max(period, 1e-3)
+    for (function_id, table, label), (period, count) in clock.items():
+        instances = max(1.0, busy.get(function_id, 0.0))
+        bounds[key(table, label)] += count * instances / max(period, 1e-3)
     return bounds
 
 
 def with_clock(
-    rated: Mapping[tuple[str, ...], Rated], bounds: Mapping[tuple[str, ...], float]
+    rated: Mapping[tuple[str, ...], Rated],
+    bounds: Mapping[tuple[str, ...], float],
+    read_bounds: Mapping[tuple[str, ...], float] | None = None,
 ) -> dict[tuple[str, ...], Rated]:
-    """Clock-driven writes at the smaller of their rate per action and their clock's bound."""
+    """Clock-driven writes at the smaller of their rate per action and their clock's bound;
+    clock-driven reads at the bound (what a run's requests skip depends on its timing, so
+    their rate per action says nothing of the load: every running instance is taken to read
+    once a period, the most there can be)."""
+    kinds = [("writes", "wcu", "by the clock", bounds, False)]
+    if read_bounds is not None:
+        kinds.append(("reads", "rcu", "read by the clock", read_bounds, True))
     for shape, line in rated.items():
         for figures in (line.per_key, line.total):
-            writes = figures.pop("clock writes", 0.0)
-            units = figures.pop("clock wcu", 0.0)
-            if not writes:
-                continue
-            kept = min(writes, bounds.get(shape, writes))
-            figures["writes"] = figures.get("writes", 0.0) + kept
-            figures["wcu"] = figures.get("wcu", 0.0) + units * kept / writes
-            figures["by the clock"] = figures.get("by the clock", 0.0) + kept
+            for count, unit, noted, limits, at_bound in kinds:
+                done = figures.pop(f"clock {count}", 0.0)
+                units = figures.pop(f"clock {unit}", 0.0)
+                if not done:
+                    continue
+                bound = limits.get(shape, done)
+                kept = bound if at_bound else min(done, bound)
+                figures[count] = figures.get(count, 0.0) + kept
+                figures[unit] = figures.get(unit, 0.0) + units * kept / done
+                figures[noted] = figures.get(noted, 0.0) + kept
     return dict(rated)
 
 
@@ -1100,13 +1161,20 @@ def partition_lines(rated: Mapping[tuple[str, ...], Rated]) -> list[Line]:
 
 
 def clock_note(line: Rated) -> str:
+    notes = []
     clocked = line.per_key.get("by the clock", 0.0)
-    if not clocked:
-        return ""
-    return (
-        f"{clocked:,.1f} writes/s by the clock: at most one a period per running instance of "
-        "the function (seen in the batched run), not one per batch"
-    )
+    if clocked:
+        notes.append(
+            f"{clocked:,.1f} writes/s by the clock: at most one a period per running instance "
+            "of the function (seen in the batched run), not one per batch"
+        )
+    read = line.per_key.get("read by the clock", 0.0)
+    if read:
+        notes.append(
+            f"{read:,.1f} reads/s by the clock: at most one a period per running instance of "
+            "the function (a copy kept, seen in the single runs), not one per request"
+        )
+    return "; ".join(notes)
 
 
 def item_lines(rated: Mapping[tuple[str, ...], Rated]) -> list[Line]:
@@ -1368,11 +1436,15 @@ def build_model(
     running = rated(functions(timing))
     busy = {shape[1]: line.total.get("busy", 0.0) for shape, line in running.items()}
     clock = clock_writes(record, timing)
+    read = clock_reads(record, timing)
     partition_bounds = clock_bounds(clock, busy, lambda t, label: ("partition", t, "", label))
+    read_bounds = clock_bounds(read, busy, lambda t, label: ("partition", t, "", label))
     item_bounds = clock_bounds(clock, busy, lambda t, label: ("item", t, label))
     return Model(
         record.topology,
-        partition_lines(with_clock(rated(partitions(timing, clock)), partition_bounds)),
+        partition_lines(
+            with_clock(rated(partitions(timing, clock, read)), partition_bounds, read_bounds)
+        ),
         item_lines(with_clock(rated(items(timing, clock)), item_bounds)),
         race_lines(rated(races(timing)), unit_spreads(record, load, timing)),
         unit_lines(rated(units(timing)), record.mappings, record.names),
@@ -1482,7 +1554,8 @@ def print_lines(kind: str, lines: Sequence[Line], *, everything: bool) -> None:
         share = "∞" if math.isinf(line.share) else f"{line.share:.0%}"
         what, spread = line.what[:width], line.spread[:22]
         print(f"    {mark} {what:<{width}} {spread:<22} {figures} {share:>9}")
-        if line.note and (line.flagged or kind in ("readers", "concurrency")):
+        always = kind in ("readers", "concurrency") or "reads/s by the clock" in line.note
+        if line.note and (line.flagged or always):
             print(f"       {'':<{width}} {line.note}")
     hidden = len(lines) - len(shown)
     if hidden:
@@ -1621,6 +1694,16 @@ def arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--entity-rate", type=float, default=1.0,
         help="how often one entity (a user, a trace, a new video) repeats an action: 1/s",
+    )  # fmt: skip
+    parser.add_argument(
+        "--page-pace", type=float, default=0.4,
+        help="seconds between the home page's instances, so that a page an instance keeps "
+        "for a period shows that period: 0.4",
+    )  # fmt: skip
+    parser.add_argument(
+        "--page-span", type=float, default=5.0,
+        help="seconds the home page's instances span at least (more instances if need be): "
+        "a period of up to half of it is seen whole at least once: 5",
     )  # fmt: skip
     parser.add_argument("--topologies", default=",".join(TOPOLOGIES))
     parser.add_argument("--all", action="store_true", help="print lines under 1%% too")

@@ -13,6 +13,7 @@ from benchmarks._capacity_model import (
     Key,
     Spread,
     batch_time,
+    clock_periods,
     compute_time,
     concurrent_share,
     conflict_ceiling,
@@ -264,3 +265,31 @@ def test_time_the_thread_spent_waiting_for_others_is_not_compute():
     assert compute_time(wall=0.600, waited=0.100, cpu=0.090) == pytest.approx(0.090)
     # the CPU time counts the client's own work inside requests too: the smaller one holds
     assert compute_time(wall=0.100, waited=0.060, cpu=0.055) == pytest.approx(0.040)
+
+
+# -- requests made by the clock ----------------------------------------------------------------
+
+
+def test_a_request_some_runs_skip_is_by_the_clock_its_period_at_least_the_longest_skip():
+    """A page copy kept for 2 s, runs 0.4 s apart: read at 0 and 2.0, skipped in between."""
+    runs = [(n * 0.4, [("page", n * 0.4 + 0.01)] if n in (0, 5) else []) for n in range(7)]
+
+    assert clock_periods(runs) == {"page": (pytest.approx(1.6 - 0.01), 1)}
+
+
+def test_a_refresh_of_two_requests_counts_both():
+    runs = [(0.0, [("page", 0.01), ("page", 0.02)]), (0.5, []), (1.0, [])]
+
+    assert clock_periods(runs) == {"page": (pytest.approx(0.98), 2)}
+
+
+def test_a_request_every_run_makes_is_not_by_the_clock():
+    runs = [(n * 0.4, [("page", n * 0.4 + 0.01), ("item", n * 0.4 + 0.02)]) for n in range(4)]
+
+    assert clock_periods(runs) == {}
+
+
+def test_a_run_before_any_such_request_tells_nothing():
+    runs = [(0.0, []), (0.5, [("page", 0.51)]), (0.9, [("page", 0.91)])]
+
+    assert clock_periods(runs) == {}
