@@ -25,6 +25,7 @@ from .responses import (
     content_security_policy,
     html_response,
     see_other,
+    site_cookie,
 )
 from .sessions import (
     Session,
@@ -67,5 +68,6 @@ __all__ = [
     "safe_next_path",
     "see_other",
     "single_value_headers",
+    "site_cookie",
     "wait_until",
 ]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.shared.cookies import Cookie
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from .redirects import location_header
 
@@ -74,4 +75,21 @@ def see_other(
             "Location": location_header(location),
         },
         cookies=list(cookies),
+    )
+
+
+def site_cookie(
+    name: str, value: str, *, secure: bool, max_age: int, expires: datetime | None = None
+) -> Cookie:
+    """A cookie of the site's kind: the whole site (``/``), ``HttpOnly``, ``SameSite=Lax``,
+    ``Secure`` when ``secure``; ``max_age`` 0 (and an ``expires`` in the past) forgets it."""
+    return Cookie(
+        name=name,
+        value=value,
+        path="/",
+        secure=secure,
+        http_only=True,
+        max_age=max_age,
+        expires=expires,
+        same_site=SameSite.LAX_MODE,
     )

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+from aws_lambda_powertools.shared.cookies import Cookie
 
 from message_store import aws
 
+from .responses import site_cookie
 from .tokens import TokenSigner, number, text
 
 #: Secrets shorter than this are refused: HMAC-SHA256 wants 256 bits of key material.
@@ -165,13 +166,4 @@ class SessionCookies:
         return self._cookie("", 0, expires=datetime(1970, 1, 1, tzinfo=UTC))
 
     def _cookie(self, value: str, max_age: int, expires: datetime | None = None) -> Cookie:
-        return Cookie(
-            name=self.name,
-            value=value,
-            path="/",
-            secure=self.secure,
-            http_only=True,
-            max_age=max_age,
-            expires=expires,
-            same_site=SameSite.LAX_MODE,
-        )
+        return site_cookie(self.name, value, secure=self.secure, max_age=max_age, expires=expires)

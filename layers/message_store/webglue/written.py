@@ -17,8 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+from aws_lambda_powertools.shared.cookies import Cookie
 
+from .responses import site_cookie
 from .tokens import TokenSigner, number, text
 
 #: How long a write waits to be read back: long enough for a retried page, not a session.
@@ -75,16 +76,7 @@ class WrittenCookies:
         return self._cookie("", 0, expires=datetime(1970, 1, 1, tzinfo=UTC))
 
     def _cookie(self, value: str, max_age: int, expires: datetime | None = None) -> Cookie:
-        return Cookie(
-            name=self.name,
-            value=value,
-            path="/",
-            secure=self.secure,
-            http_only=True,
-            max_age=max_age,
-            expires=expires,
-            same_site=SameSite.LAX_MODE,
-        )
+        return site_cookie(self.name, value, secure=self.secure, max_age=max_age, expires=expires)
 
 
 def wait_until(

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from datetime import timedelta
 
 from tests.support.applications import (
     FakeHomePageView,
+    FixedClock,
     InMemoryMessageStore,
     a_site,
+    cookie_value,
     page_text,
+    set_cookies,
     written_cookie,
 )
 from tests.support.factories import an_api_request
@@ -163,3 +167,96 @@ def test_the_copies_an_instance_keeps_are_bounded():
 
     assert len(copies._copies) == home.KEPT_PAGES
     assert view.afters.count("after-0") == 2
+
+
+# -- the viewer's own viewings, carried to their next pages --------------------------------
+
+
+OTHER_ID = "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
+
+
+def two_videos() -> FakeHomePageView:
+    return FakeHomePageView(
+        10,
+        [
+            VideoSummary(video_id=VIDEO_ID, views=6, name="Intro", published=True),
+            VideoSummary(video_id=OTHER_ID, views=4, name="More", published=True),
+        ],
+    )
+
+
+def own_cookie(site, response) -> dict[str, str]:
+    name = "__Host-viewed"
+    found = [c for c in set_cookies(response) if c.startswith(f"{name}=")]
+    return {name: cookie_value(found[0])} if found else {}
+
+
+def a_viewing_page(app, site, view, video_id, views, position, carried=None):
+    """The page after the viewer's viewing of ``video_id`` (its confirmation: ``views``)."""
+    stream = viewing_stream(video_id, "a viewer")
+    view.apply(video_id, stream, position)
+    view.confirmed_views[video_id] = views
+    cookies = {**written_cookie(site, stream, position), **(carried or {})}
+    return app.resolve(an_api_request("GET", "/", cookies=cookies), {})
+
+
+def test_the_viewers_earlier_viewing_stays_counted_on_the_next_page_of_another_instance():
+    """Two viewings of two videos a moment apart, the pages from two instances whose copies
+    predate both: the second page counts both viewings, not only its own."""
+    view = two_videos()
+    clock = FixedClock()
+    site = a_site(clock=clock)
+    first, second = (
+        home.create_app(site, store=InMemoryMessageStore(), home_page=view, copy_seconds=2.0)
+        for _ in range(2)
+    )
+    get(first)
+    get(second)  # both copies: 10 watched, Intro 6, More 4
+
+    after_intro = a_viewing_page(first, site, view, VIDEO_ID, 7, 0)
+    assert "Viewers have watched 11 videos" in page_text(after_intro)
+    after_more = a_viewing_page(
+        second, site, view, OTHER_ID, 5, 0, carried=own_cookie(site, after_intro)
+    )
+
+    text = page_text(after_more)
+    assert "Viewers have watched 12 videos" in text
+    assert "Intro 7 views" in text
+    assert "More 5 views" in text
+
+
+def test_own_viewings_are_forgotten_once_every_copy_holds_them():
+    view = two_videos()
+    clock = FixedClock()
+    site = a_site(clock=clock)
+    app = home.create_app(site, store=InMemoryMessageStore(), home_page=view, copy_seconds=2.0)
+    get(app)
+    after_intro = a_viewing_page(app, site, view, VIDEO_ID, 7, 0)
+    carried = own_cookie(site, after_intro)
+    assert carried
+
+    clock.now += timedelta(seconds=5)  # past the copies' period, a second, the token
+    response = app.resolve(an_api_request("GET", "/", cookies=carried), {})
+
+    assert "Viewers have watched 10 videos" in page_text(response)  # the copy alone
+    assert own_cookie(site, response) == {}  # not issued again: its Max-Age has run out
+
+
+def test_a_forged_own_viewings_cookie_is_no_cookie():
+    view = two_videos()
+    site = a_site()
+    app = home.create_app(site, store=InMemoryMessageStore(), home_page=view, copy_seconds=2.0)
+    get(app)
+    carried = own_cookie(site, a_viewing_page(app, site, view, VIDEO_ID, 7, 0))
+    token = carried["__Host-viewed"]
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+
+    for value in (
+        forged,
+        "not a token",
+        "x" * 5000,
+        written_cookie(site, VIEWING, 0)["__Host-written"],
+    ):
+        response = app.resolve(an_api_request("GET", "/", cookies={"__Host-viewed": value}), {})
+        assert response["statusCode"] == 200
+        assert "Viewers have watched 10 videos" in page_text(response)

@@ -13,8 +13,10 @@ A hot page is one partition, and one partition cannot serve a page load each for
 thousand viewers a second. So an instance shows a **copy** of each page it read, for
 ``copy_seconds`` (``PageCopies``): others' viewings reach a visitor's page up to that late,
 and the table sees at most one read a page per instance per period. The viewer's own
-viewing is never late: their stream's confirmation gives the video's views with it counted,
-and the page shows those over the copy, the total raised by what the copy lacked.
+viewings are never late: their stream's confirmation gives the video's views with the
+viewing counted, the page shows those over the copy (the total raised by what the copy
+lacked), and a signed cookie carries them to the viewer's next pages (``OwnViewings``) until
+every copy holds them — whichever instance serves those pages.
 A video once published stays published, so a function instance remembers the videos it
 saw published (on a page it showed, or read for a viewing) and records a viewing of one of
 them without reading the view first: a viral video's viewings do not each read its item.
@@ -22,19 +24,22 @@ them without reading the view first: a viral video's viewings do not each read i
 
 from __future__ import annotations
 
+import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Annotated
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.shared.cookies import Cookie
 
 from message_store import category as category_of
-from webglue import WebApp, Written
+from webglue import WebApp, Written, WrittenCookies, site_cookie
 
 from ..contracts.viewing import CATEGORY as VIEWING
 from ..contracts.viewing import VideoViewed, viewing_stream
@@ -82,6 +87,8 @@ KEPT_PAGES = 32
 #: Videos off the first page whose views a copy keeps (those this instance's viewers viewed
 #: lately), so that a viewing of one of them is counted in the total shown over the copy.
 KEPT_VIEWED = 16
+#: A viewer's own viewings their cookie carries at most (the latest).
+KEPT_OWN = 8
 
 
 @dataclass(frozen=True)
@@ -119,20 +126,20 @@ class PageCopies:
         self._copies: OrderedDict[str | None, PageCopy] = OrderedDict()
         self._viewed: OrderedDict[str, None] = OrderedDict()
 
-    def page(self, after: str | None, *, viewed: str | None = None) -> PageCopy:
+    def page(self, after: str | None, *, viewed: Sequence[str] = ()) -> PageCopy:
         """The copy of the page after ``after``, read again once ``seconds`` old (or when
-        it does not know the views of ``viewed``, the video a viewer just viewed)."""
-        if viewed is not None:
-            self._viewed[viewed] = None
-            self._viewed.move_to_end(viewed)
-            while len(self._viewed) > KEPT_VIEWED:
-                self._viewed.popitem(last=False)
+        it does not know the views of one of ``viewed``, videos the viewer viewed)."""
+        for video_id in viewed:
+            self._viewed[video_id] = None
+            self._viewed.move_to_end(video_id)
+        while len(self._viewed) > KEPT_VIEWED:
+            self._viewed.popitem(last=False)
         copy = self._copies.get(after)
         now = self.clock()
         if (
             copy is None
             or now - copy.read_at >= self.seconds
-            or (viewed is not None and copy.views_of(viewed) is None)
+            or any(copy.views_of(video_id) is None for video_id in viewed)
         ):
             copy = self._read(after, now)
             self._copies[after] = copy
@@ -151,20 +158,74 @@ class PageCopies:
         return PageCopy(page, now, kept)
 
 
-def counted(copy: PageCopy, confirmed: Confirmation) -> HomePage:
-    """``copy``'s page with the viewer's confirmed viewing counted: the video's views as the
-    view confirmed them (when the copy has fewer), and the total raised by what it lacked."""
+def counted(copy: PageCopy, own: Mapping[str, int]) -> HomePage:
+    """``copy``'s page with the viewer's own confirmed viewings counted (``own``: each
+    video's views as its confirmation gave them): a video's views as confirmed when the copy
+    has fewer, and the total raised by what the copy lacked."""
     page = copy.page
-    known = copy.views_of(confirmed.video_id) or 0
-    gained = max(0, confirmed.views - known)
-    if not gained:
+    raised = {
+        video_id: views for video_id, views in own.items() if views > (copy.views_of(video_id) or 0)
+    }
+    if not raised:
         return page
+    gained = sum(views - (copy.views_of(video_id) or 0) for video_id, views in raised.items())
     videos = [
-        replace(video, views=confirmed.views) if video.video_id == confirmed.video_id else video
+        replace(video, views=raised[video.video_id]) if video.video_id in raised else video
         for video in page.videos
     ]
     videos.sort(key=lambda v: (-v.views, v.name or "", v.video_id))
     return HomePage(page.videos_watched + gained, videos, page.next_after)
+
+
+class OwnViewings:
+    """A viewer's own viewings that copies may not hold yet, in a signed cookie (``viewed``,
+    ``__Host-viewed`` when secure): each video's views as its confirmation gave them, and
+    when. Kept ``keep`` seconds — the copies' period and a second more, by when every copy
+    shown holds them — so that the viewer's next pages, from any instance, count them too.
+    A forged, expired or malformed cookie is no cookie."""
+
+    def __init__(self, written: WrittenCookies, keep: float) -> None:
+        self.signer = written.signer
+        self.secure = written.secure
+        self.keep = keep
+        self.name = "__Host-viewed" if written.secure else "viewed"
+
+    def read(self, cookies: Mapping[str, str]) -> dict[str, tuple[int, float]]:
+        """``videoId`` → (views, when) of the cookie's viewings still to be kept."""
+        claims = self.signer.verify(cookies.get(self.name))
+        found: dict[str, tuple[int, float]] = {}
+        entries = claims.get("v") if claims else None
+        if not isinstance(entries, list):
+            return found
+        oldest = self.now() - self.keep
+        for entry in entries[:KEPT_OWN]:
+            if not (isinstance(entry, list) and len(entry) == 3):
+                continue
+            video_id, views, at = entry
+            valid = isinstance(video_id, str) and isinstance(views, int)
+            if valid and isinstance(at, int | float) and at >= oldest:
+                found[video_id] = (views, float(at))
+        return found
+
+    def now(self) -> float:
+        """The signer's clock, in seconds."""
+        return self.signer.now().timestamp()
+
+    def cookie(self, viewings: Mapping[str, tuple[int, float]]) -> Cookie:
+        """The cookie carrying ``viewings`` (the latest ``KEPT_OWN``; none: forget it)."""
+        latest = sorted(viewings.items(), key=lambda item: -item[1][1])[:KEPT_OWN]
+        # a token's expiry is in whole seconds, cut down: one more keeps it past ``keep``
+        lifetime = timedelta(seconds=math.ceil(self.keep) + 1)
+        value = (
+            self.signer.sign(
+                {"v": [[video_id, views, at] for video_id, (views, at) in latest]},
+                lifetime=lifetime,
+            )
+            if latest
+            else ""
+        )
+        max_age = int(lifetime.total_seconds()) if latest else 0
+        return site_cookie(self.name, value, secure=self.secure, max_age=max_age)
 
 
 def create_app(
@@ -179,6 +240,7 @@ def create_app(
     at most ``copy_seconds`` old (``PageCopies``)."""
     published = PublishedVideos(home_page)
     copies = PageCopies(home_page, copy_seconds, clock=clock)
+    own_viewings = OwnViewings(site.written, copy_seconds + 1.0) if site.written else None
     app = site.create_app(
         title="Video Tutorials: home",
         description="The home page, and recording viewings (the `viewing` category).",
@@ -211,13 +273,18 @@ def create_app(
                 return True
 
             app.wait_for(applied)
-        viewed = confirmed[0].video_id if confirmed else None
-        copy = copies.page(str(after) if after else None, viewed=viewed)
-        page = counted(copy, confirmed[0]) if confirmed else copy.page
+        own = own_viewings.read(request.cookies) if own_viewings else {}
+        carried = bool(own)
+        for found in confirmed:
+            views = max(found.views, own.get(found.video_id, (0, 0.0))[0])
+            own[found.video_id] = (views, own_viewings.now() if own_viewings else 0.0)
+        copy = copies.page(str(after) if after else None, viewed=list(own))
+        page = counted(copy, {video_id: views for video_id, (views, _) in own.items()})
         published.seen([video.video_id for video in page.videos if video.published])
         shown = not mine or bool(confirmed)
         html = site.pages.render("home.html", request, page=page, active="home", pending=not shown)
-        return app.page(html, written_shown=mine and shown)
+        cookies = [own_viewings.cookie(own)] if own_viewings and (own or carried) else []
+        return app.page(html, cookies=cookies, written_shown=mine and shown)
 
     @app.post(
         "/record-viewing/<videoId>",
