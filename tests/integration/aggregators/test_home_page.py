@@ -6,6 +6,8 @@ import json
 import random
 import uuid
 
+import pytest
+
 from message_store.views import decode_attributes
 from tests.support.streams import stored_items, stream_event
 from video_tutorials.contracts.video_publishing import VideoNamed, VideoPublished, video_stream
@@ -382,3 +384,69 @@ def test_a_redelivered_batch_leaves_the_confirmation_where_it_was(
 
     confirmed = home_page_views.confirmation(stream)
     assert (confirmed.position, confirmed.views) == (2, 3)
+
+
+def test_a_video_viewed_in_more_streams_than_a_transaction_holds_has_each_confirmed(
+    store, home_page, home_page_views
+):
+    """A transaction holds 100 items: the video's, 98 confirmations and the total's counter;
+    the rest are put after it."""
+    video = str(uuid.uuid4())
+    streams = [record_viewing_by(store, video, v) for v in viewers_in_distinct_shards(110)]
+
+    items = [item for stream in streams for item in stored_items(store, stream)]
+    assert home_page.handle_event(stream_event(items)) == {"batchItemFailures": []}
+
+    assert [home_page_views.confirmation(s).views for s in streams] == [110] * 110
+    assert home_page_views.home_page(consistent=True).videos_watched == 110
+
+
+def test_a_save_that_conflicts_confirms_nothing(home_page_views):
+    """The confirmation is in the video item's transaction: a stale save writes neither."""
+    from message_store.view_item import ViewConflictError, ViewItem
+    from video_tutorials.views.home_page import VideoSummary
+
+    video = str(uuid.uuid4())
+    stream = viewing_stream(video)
+    first = ViewItem(video, VideoSummary(video_id=video, views=1), {stream: 0})
+    home_page_views.save([(ViewItem(video, VideoSummary(video_id=video)), first)])
+    stale = ViewItem(video, VideoSummary(video_id=video), version=-1)  # as if never stored
+    second = ViewItem(video, VideoSummary(video_id=video, views=2), {stream: 1})
+
+    with pytest.raises(ViewConflictError):
+        home_page_views.save([(stale, second)])
+
+    confirmed = home_page_views.confirmation(stream)
+    assert (confirmed.position, confirmed.views) == (0, 1)
+
+
+def test_a_batch_that_dies_after_its_transaction_has_confirmed_what_it_applied(
+    home_page_views,
+):
+    """No window between the video's item and its confirmation: a batch whose function dies
+    right after the transaction is redelivered, finds nothing new to apply and writes
+    nothing — the viewer's confirmation must already be there."""
+    from message_store.view_item import ViewItem
+    from video_tutorials.views.home_page import VideoSummary
+
+    video = str(uuid.uuid4())
+    stream = viewing_stream(video)
+    client = home_page_views.client
+
+    def dies(**_):
+        raise ConnectionError("the function died")
+
+    client.meta.events.register("before-call.dynamodb.BatchWriteItem", dies)
+    try:
+        home_page_views.save(
+            [
+                (
+                    ViewItem(video, VideoSummary(video_id=video)),
+                    ViewItem(video, VideoSummary(video_id=video, views=1), {stream: 0}),
+                )
+            ]
+        )
+    finally:
+        client.meta.events.unregister("before-call.dynamodb.BatchWriteItem", dies)
+
+    assert home_page_views.confirmation(stream).position == 0

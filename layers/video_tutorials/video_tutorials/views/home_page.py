@@ -10,11 +10,9 @@ A counter item ``summary`` (one, from before the shards) is summed with the othe
 
 Beside the page, one **confirmation** item per source stream, in a partition of its own
 (``pageId = {streamName}``, ``itemId = "applied"``): the last position of that stream the
-view applied and the video's views then. A save writes it after the video's item, so a
+view applied and the video's views then, written in the video item's own transaction, so a
 viewer waits for their own viewing on their stream's item, not on the page's partition
-(read your writes, however hot the page). A confirmation lost to a crash between the two
-writes is written again by the stream's next viewing; until then its viewer's page says the
-viewing is still being counted.
+(read your writes, however hot the page).
 """
 
 from __future__ import annotations
@@ -224,52 +222,67 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
     def save(
         self, changes: Sequence[tuple[ViewItem[VideoSummary], ViewItem[VideoSummary]]]
     ) -> None:
-        """Each changed video once, and the total by the views they gained, atomically (the
-        views added to one of the total's counters, chosen by ``choose_shard``); then each
-        stream they advanced confirmed (``Confirmation``)."""
+        """Each changed video once, the total by the views they gained (added to one of
+        its counters, chosen by ``choose_shard``) and each stream they advanced confirmed
+        (``Confirmation``), atomically: a transaction holds up to 100 items, and a video's
+        item goes with its confirmations. Confirmations that do not fit beside their video
+        (more than 98 streams of one video in a batch) are put after the transaction: never
+        ahead of the item they confirm."""
         room = _TRANSACTION_LIMIT - 1  # one place for the summary
-        for start in range(0, len(changes), room):
-            chunk = changes[start : start + room]
-            operations = [{"Put": self.put_request(before, after)} for before, after in chunk]
-            gained = sum(after.state.views - before.state.views for before, after in chunk)
-            if gained:
-                operations.append(
-                    {
-                        "Update": {
-                            "TableName": self.table_name,
-                            "Key": {
-                                "pageId": {"S": PAGE_ID},
-                                "itemId": {"S": total_item_id(self.choose_shard())},
-                            },
-                            "UpdateExpression": "ADD videosWatched :gained",
-                            "ExpressionAttributeValues": {":gained": {"N": str(gained)}},
-                        }
-                    }
-                )
-            self.transact(operations)
-        self._confirm(changes)
+        operations: list[dict[str, Any]] = []
+        gained = 0
+        later: list[dict[str, Any]] = []
+        for before, after in changes:
+            puts = [
+                {"Put": self.put_request(before, after)},
+                *({"Put": item} for item in self._confirmations(before, after)),
+            ]
+            if operations and len(operations) + len(puts) > room:
+                self._commit(operations, gained)
+                operations, gained = [], 0
+            fits = room - len(operations)
+            operations.extend(puts[:fits])
+            later.extend({"PutRequest": {"Item": put["Put"]["Item"]}} for put in puts[fits:])
+            gained += after.state.views - before.state.views
+        if operations:
+            self._commit(operations, gained)
+        self.batch_write(later)
 
-    def _confirm(
-        self, changes: Sequence[tuple[ViewItem[VideoSummary], ViewItem[VideoSummary]]]
-    ) -> None:
-        """Put the confirmation item of every stream ``changes`` advanced (after the video
-        items are saved: a confirmation never runs ahead of its item)."""
-        puts = [
-            {
-                "PutRequest": {
-                    "Item": encode_attributes(
-                        {
-                            "pageId": stream_name,
-                            "itemId": APPLIED_ID,
-                            "position": position,
-                            "videoId": after.state.video_id,
-                            "views": after.state.views,
-                        }
-                    )
+    def _commit(self, operations: list[dict[str, Any]], gained: int) -> None:
+        """One transaction of ``operations``, the total's counter raised by ``gained``."""
+        if gained:
+            operations.append(
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": {
+                            "pageId": {"S": PAGE_ID},
+                            "itemId": {"S": total_item_id(self.choose_shard())},
+                        },
+                        "UpdateExpression": "ADD videosWatched :gained",
+                        "ExpressionAttributeValues": {":gained": {"N": str(gained)}},
+                    }
                 }
+            )
+        self.transact(operations)
+
+    def _confirmations(
+        self, before: ViewItem[VideoSummary], after: ViewItem[VideoSummary]
+    ) -> list[dict[str, Any]]:
+        """The ``Put`` of the confirmation item of every stream ``after`` advanced."""
+        return [
+            {
+                "TableName": self.table_name,
+                "Item": encode_attributes(
+                    {
+                        "pageId": stream_name,
+                        "itemId": APPLIED_ID,
+                        "position": position,
+                        "videoId": after.state.video_id,
+                        "views": after.state.views,
+                    }
+                ),
             }
-            for before, after in changes
             for stream_name, position in after.positions.items()
             if position > before.positions.get(stream_name, -1)
         ]
-        self.batch_write(puts)
