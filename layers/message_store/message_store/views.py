@@ -141,6 +141,11 @@ class DynamoViewRepository(Generic[S]):
 
     client = aws.LazyClient("dynamodb")
 
+    def for_replay(self) -> DynamoViewRepository[S]:
+        """The repository a replay (a rebuild) writes through: this one, unless the view
+        keeps items only live readers wait on (nobody waits on a rebuild)."""
+        return self
+
     def load(self, keys: Sequence[str]) -> dict[str, ViewItem[S]]:
         """The stored items among ``keys``, strongly consistent (BatchGetItem, 100 a call)."""
         found: dict[str, ViewItem[S]] = {}

@@ -63,6 +63,7 @@ from message_store.replay_cursor import (
     progress_of,
 )
 from message_store.skips import SkippedMessagesTable, SkipRecorder
+from message_store.views import DynamoViewRepository
 
 from . import stack as stacks
 from .consumers import aggregators, function_id, view_table_ids
@@ -204,6 +205,8 @@ def rebuild(
     says where it stopped, the consumer stays paused), ``RebuildError`` when it cannot start.
     """
     view = aggregator.name
+    if isinstance(views, DynamoViewRepository):  # not what only live readers wait on
+        views = views.for_replay()
     log = logger or logging.getLogger("rebuild")
     cursors = cursors if cursors is not None else InMemoryCursors()
     now = clock()

@@ -17,6 +17,7 @@ viewer waits for their own viewing on their stream's item, not on the page's par
 
 from __future__ import annotations
 
+import copy
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -127,6 +128,8 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
     ) -> None:
         #: which counter a save adds to (random: the writers spread evenly)
         self.choose_shard = choose_shard or (lambda: random.randrange(TOTAL_SHARDS))  # noqa: S311 - spread, not secrecy
+        #: whether a save confirms the streams it advanced (not in a replay)
+        self.confirms = True
         super().__init__(
             table_name,
             key_of=_key,
@@ -173,6 +176,14 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
         next_after = videos[page_size - 1].video_id if len(videos) > page_size else None
         shown = sorted(videos[:page_size], key=lambda v: (-v.views, v.name or "", v.video_id))
         return HomePage(videos_watched=total, videos=shown, next_after=next_after)
+
+    def for_replay(self) -> HomePageViews:
+        """This view without confirmations: a rebuild has no viewer waiting on it, and a
+        confirmation a stream would cost it a write each (a viewer whose viewing only the
+        rebuild applied sees "on its way" until their cookie's 2 minutes are up)."""
+        replaying = copy.copy(self)
+        replaying.confirms = False
+        return replaying
 
     def confirmation(self, stream_name: str) -> Confirmation | None:
         """What the view has applied of ``stream_name`` (strongly consistent; one item in the
@@ -270,6 +281,8 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
         self, before: ViewItem[VideoSummary], after: ViewItem[VideoSummary]
     ) -> list[dict[str, Any]]:
         """The ``Put`` of the confirmation item of every stream ``after`` advanced."""
+        if not self.confirms:
+            return []
         return [
             {
                 "TableName": self.table_name,
