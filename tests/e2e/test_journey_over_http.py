@@ -86,6 +86,17 @@ def test_the_first_user_journey(site_in_each_topology):
         # the very next page counts it: no waiting, no refreshing
         assert "on its way" not in page.text, console_of(site)
         assert (watched(page.text), views_of(page.text, video_ids[0])) == (total + n, views + n)
+    # another video right after: its page counts all four, whichever copy it is served from
+    # (the viewer's own viewings travel with them, docs/applications.md)
+    other = views_of(before, video_ids[1])
+    page = browser.follow(browser.post(f"/record-viewing/{video_ids[1]}"))
+    assert "on its way" not in page.text, console_of(site)
+    shown = (
+        watched(page.text),
+        views_of(page.text, video_ids[0]),
+        views_of(page.text, video_ids[1]),
+    )
+    assert shown == (total + 4, views + 3, other + 1), console_of(site)
     assert f"Signed in as <strong>{email}</strong>" in page.text
     # the user's viewings of the video, in order, in their shard of it
     viewings = store.read_stream(viewing_stream(video_ids[0], user_id))
