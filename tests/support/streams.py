@@ -135,3 +135,38 @@ def event_in(shape: str, messages) -> dict[str, Any]:
     if shape == "queues":
         return queue_event(messages)
     return stream_event([image_of(message) for message in messages])
+
+
+class ViewStreamFollower:
+    """Reads a view table's own DynamoDB stream (moto's, from its start) and hands each new
+    batch of records to ``handler``: what the home-page roll-up's mapping does on AWS."""
+
+    def __init__(self, client: Any, streams_client: Any, table_name: str, handler: Any) -> None:
+        self.client = client
+        self.streams = streams_client
+        self.table_name = table_name
+        self.handler = handler
+        self._iterators: dict[str, str | None] = {}
+
+    def follow(self) -> int:
+        """Hand every record written since the last call to the handler; how many."""
+        arn = self.client.describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
+        shards = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        records: list[dict[str, Any]] = []
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            if shard_id not in self._iterators:
+                self._iterators[shard_id] = self.streams.get_shard_iterator(
+                    StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            iterator = self._iterators[shard_id]
+            while iterator:
+                response = self.streams.get_records(ShardIterator=iterator, Limit=1000)
+                records.extend(response.get("Records", []))
+                iterator = response.get("NextShardIterator")
+                if not response.get("Records"):
+                    break
+            self._iterators[shard_id] = iterator
+        if records:
+            self.handler(records)
+        return len(records)

@@ -180,8 +180,13 @@ def test_the_relay_reads_the_stream_for_every_consumer_in_the_queues_topology():
             assert matches_any(filters, stream_record(message))
 
 
+#: functions that follow a view table's own stream, not the store's (no consumer)
+VIEW_FOLLOWERS = {"HomePageRollupFunction"}
+
+
 def test_every_mapping_belongs_to_a_declared_consumer_or_the_relay():
     known = {consumers.function_id(c) for c in CONSUMERS.values()} | {"RelayFunction"}
+    known |= VIEW_FOLLOWERS
     mapped = {
         r["Properties"]["FunctionName"]["Ref"]
         for r in RESOURCES.values()
@@ -198,6 +203,9 @@ def test_exactly_one_topology_exists_per_deploy():
     for logical_id, each in RESOURCES.items():
         if each["Type"] != "AWS::Lambda::EventSourceMapping":
             continue
+        if each["Properties"]["FunctionName"]["Ref"] in VIEW_FOLLOWERS:
+            assert "Condition" not in each, logical_id  # the same in both topologies
+            continue
         expected = "DeliverByQueues" if each["Properties"]["EventSourceArn"] != STREAM_ARN else None
         if logical_id == "RelayStreamMapping" or expected:
             assert each["Condition"] == "DeliverByQueues", logical_id
@@ -211,3 +219,27 @@ def test_each_aggregator_has_its_view_table(name):
     for table in consumers.view_table_ids(aggregator):
         assert resource(table)["Type"] == "AWS::DynamoDB::Table"
     assert aggregator.views is not None
+
+
+def _view_record(event_name: str, page_id: str, item_id: str) -> dict:
+    keys = {"pageId": {"S": page_id}, "itemId": {"S": item_id}}
+    return {"eventName": event_name, "dynamodb": {"Keys": keys}}
+
+
+def test_the_home_page_roll_up_follows_its_view_tables_count_items():
+    mapping = resource("HomePageRollupMapping")
+    table = resource("HomePageViewTable")
+
+    assert mapping["Properties"]["EventSourceArn"] == {
+        "Fn::GetAtt": ["HomePageViewTable", "StreamArn"]
+    }
+    assert table["Properties"]["StreamSpecification"]["StreamViewType"] == "KEYS_ONLY"
+    assert mapping["Properties"]["MaximumBatchingWindowInSeconds"] >= 1  # bounded roll-ups
+    filters = parse_filter_criteria(mapping["Properties"]["FilterCriteria"])
+    video = "4f1c1a0e-8f5e-4f55-9d43-0a6f0f3f7a11"
+    for event_name in ("INSERT", "MODIFY"):
+        assert matches_any(filters, _view_record(event_name, f"{video}|views3", "count"))
+        assert matches_any(filters, _view_record(event_name, "total#7", "count"))
+        assert not matches_any(filters, _view_record(event_name, "home", f"video#{video}"))
+        assert not matches_any(filters, _view_record(event_name, f"{video}|rolled", "rolled"))
+    assert not matches_any(filters, _view_record("REMOVE", f"{video}|views3", "count"))

@@ -159,7 +159,9 @@ class DynamoViewRepository(Generic[S]):
                 key=key,
                 state=self.from_attributes(values),
                 positions=decode_positions(key, values.get(POSITIONS) or {}),
-                version=int(values.get(VERSION, 0)),
+                # an item some other writer made (a roll-up's figures), never written
+                # through ``put_request``, is written as new
+                version=int(values[VERSION]) if VERSION in values else -1,
             )
         return found
 

@@ -108,6 +108,12 @@ class HomePageAggregatorSettings(ConsumerSettings):
     home_page_view_table: str = Field(min_length=1)
 
 
+class HomePageRollupSettings(EnvironmentSettings):
+    """The home-page roll-up: the view table it reads (its stream) and writes."""
+
+    home_page_view_table: str = Field(min_length=1)
+
+
 class UserCredentialsAggregatorSettings(ConsumerSettings):
     user_credentials_view_table: str = Field(min_length=1)
 

@@ -4,8 +4,10 @@ import logging
 
 import pytest
 
+from message_store import aws as aws_clients
 from tests.support.fakes import InMemorySkips
-from video_tutorials.aggregators.home_page import home_page_aggregator
+from tests.support.streams import ViewStreamFollower
+from video_tutorials.aggregators.home_page import home_page_aggregator, roll_up
 from video_tutorials.aggregators.user_credentials import user_credentials_aggregator
 from video_tutorials.views.home_page import HomePageViews
 from video_tutorials.views.user_credentials import UserCredentialsViews
@@ -16,9 +18,36 @@ def logger():
     return logging.getLogger("tests.aggregators")
 
 
+class FollowedHomePageViews(HomePageViews):
+    """The home-page view as its readers see it once the roll-up has followed the table's
+    stream (on AWS and the devserver within its batching window, a second): each read
+    first hands the stream's new records to ``roll_up``, as ``HomePageRollupFunction``."""
+
+    def __init__(self, table_name: str) -> None:
+        super().__init__(table_name)
+        self.follower = ViewStreamFollower(
+            aws_clients.client("dynamodb"),
+            aws_clients.client("dynamodbstreams"),
+            table_name,
+            lambda records: roll_up(HomePageViews(table_name), records),
+        )
+
+    def home_page(self, **options):
+        self.follower.follow()
+        return super().home_page(**options)
+
+    def views_of(self, video_ids):
+        self.follower.follow()
+        return super().views_of(video_ids)
+
+    def get(self, key):
+        self.follower.follow()
+        return super().get(key)
+
+
 @pytest.fixture
 def home_page_views(tables):
-    return HomePageViews(tables["HomePageViewTable"])
+    return FollowedHomePageViews(tables["HomePageViewTable"])
 
 
 @pytest.fixture

@@ -18,7 +18,13 @@ from video_tutorials.contracts.viewing import (
     viewing_shard,
     viewing_stream,
 )
-from video_tutorials.views.home_page import PAGE_ID, SUMMARY_ID, TOTAL_SHARDS, VIDEO_PREFIX
+from video_tutorials.views.home_page import (
+    PAGE_ID,
+    SUMMARY_ID,
+    TOTAL_SHARDS,
+    count_key,
+    count_key_of,
+)
 
 
 def record_viewings(store, video_id, count):
@@ -197,14 +203,14 @@ def record_viewing_by(store, video_id, viewer):
     return stream
 
 
-def test_a_videos_shards_and_its_unsharded_stream_fold_into_its_one_item(
+def test_a_videos_shards_and_its_unsharded_stream_are_each_counted_in_their_shards_item(
     store, home_page, home_page_views
 ):
     video = str(uuid.uuid4())
     viewers = viewers_in_distinct_shards(5)
     for viewer in [*viewers, viewers[0], viewers[0]]:
         record_viewing_by(store, video, viewer)
-    # a viewing from before the shards, in viewing-{videoId}: still read, into the same item
+    # a viewing from before the shards, in viewing-{videoId}: still read, in shard 0's item
     store.write(unsharded_viewing_stream(video), VideoViewed(video_id=video).to_message())
     streams = [
         *sorted({viewing_stream(video, v) for v in viewers}),
@@ -219,9 +225,18 @@ def test_a_videos_shards_and_its_unsharded_stream_fold_into_its_one_item(
 
     assert views_by_video(home_page_views, video) == {video: 8}
     assert home_page_views.home_page().videos_watched == 8
-    item = home_page_views.load([video])[video]
-    assert set(item.positions) == set(streams)  # one position per stream, gaps filled
-    assert item.positions[viewing_stream(video, viewers[0])] == 2
+    keys = {count_key_of(stream) for stream in streams}
+    items = home_page_views.load(sorted(keys))
+    positions = {s: p for item in items.values() for s, p in item.positions.items()}
+    assert positions == {
+        **{viewing_stream(video, v): 0 for v in viewers[1:]},
+        viewing_stream(video, viewers[0]): 2,
+        unsharded_viewing_stream(video): 0,
+    }  # one position per stream, gaps filled, each in its shard's item
+    assert items[count_key(video, 0)].positions.keys() >= {unsharded_viewing_stream(video)}
+    assert sum(item.state.views for item in items.values()) == 8
+    page_item = home_page_views.load([video])[video]  # made by the roll-up, never folded
+    assert (page_item.positions, page_item.version) == ({}, -1)
 
 
 def test_a_viewing_in_another_videos_shard_is_skipped_not_counted(
@@ -242,34 +257,50 @@ def test_a_viewing_in_another_videos_shard_is_skipped_not_counted(
     assert (skip.stream_name, skip.position) == (stream, 0)
 
 
-def test_the_item_of_a_video_viewed_in_every_shard_stays_small(
+def test_a_video_viewed_in_every_shard_is_counted_in_small_items_off_the_page(
     store, home_page, home_page_views, tables
 ):
-    """Its positions are one list per category, not one entry per stream name: a viral
-    video's item is written by every batch, and its size is what each write costs."""
+    """A viral video's batches write its count items (one a shard, each in a partition of
+    its own) and the total's counters, never the page's partition; what the roll-up
+    writes there is the sum, and its snapshot stays small."""
     video = str(uuid.uuid4())
     viewers = viewers_in_distinct_shards(SHARDS)
     items = [
         item for v in viewers for item in stored_items(store, record_viewing_by(store, video, v))
     ]
+    written = []
+    events = home_page_views.client.meta.events
+    events.register(
+        "before-parameter-build.dynamodb.TransactWriteItems",
+        lambda params, **_: written.append(params),
+    )
     assert home_page.handle_event(stream_event(items)) == {"batchItemFailures": []}
 
-    raw = home_page_views.client.get_item(
-        TableName=tables["HomePageViewTable"],
-        Key={"pageId": {"S": PAGE_ID}, "itemId": {"S": f"{VIDEO_PREFIX}{video}"}},
-    )["Item"]
-    # one string attribute: shard n's position is its n-th entry
-    assert raw["positions"]["M"]["viewing+"]["S"].split(",") == ["0"] * SHARDS
-    # as plain JSON, about what DynamoDB counts: 128 stream names would take ~7 KB
-    assert len(json.dumps(decode_attributes(raw), default=str)) < 1_000
-    item = home_page_views.load([video])[video]
-    assert item.state.views == SHARDS
-    assert len(item.positions) == SHARDS
+    page_ids = [
+        (op["Put"]["Item"] if "Put" in op else op["Update"]["Key"])["pageId"]["S"]
+        for t in written
+        for op in t["TransactItems"]
+    ]
+    assert page_ids
+    assert PAGE_ID not in page_ids
+    assert {p for p in page_ids if not p.startswith("total#")} == {
+        f"{video}|views{n}" for n in range(SHARDS)
+    }
+    counted = home_page_views.load([count_key(video, n) for n in range(SHARDS)])
+    assert [len(item.positions) for item in counted.values()] == [1] * SHARDS
     assert home_page_views.has_applied(video, viewing_stream(video, viewers[-1]), 0)
     assert not home_page_views.has_applied(video, viewing_stream(video, viewers[-1]), 1)
 
+    assert views_by_video(home_page_views, video) == {video: SHARDS}  # rolled up
+    raw = home_page_views.client.get_item(
+        TableName=tables["HomePageViewTable"],
+        Key={"pageId": {"S": f"{video}|rolled"}, "itemId": {"S": "rolled"}},
+    )["Item"]
+    assert raw["counts"]["S"].split(",") == ["1"] * SHARDS
+    assert len(json.dumps(decode_attributes(raw), default=str)) < 1_000
 
-def test_the_total_is_kept_in_counters_summed_by_one_query(
+
+def test_the_total_is_kept_in_counters_off_the_page_rolled_into_one_query(
     store, home_page_views, message_store_table
 ):
     from message_store import MessageStore
@@ -286,36 +317,41 @@ def test_the_total_is_kept_in_counters_summed_by_one_query(
     videos = [str(uuid.uuid4()) for _ in range(3)]
     for count, video in enumerate(videos, start=1):
         record_viewings(store, video, count)
-        store.write(
-            video_stream(video),
-            VideoPublished(
-                video_id=video, owner_id="o", source_uri="s3://i/v", transcoded_uri="s3://o/v"
-            ).to_message(),
-        )
-    # one batch a video: each adds to another counter
+        publish(store, video)
+    # one batch a video: each adds to another counter, in a partition of its own
     for video in videos:
         items = stored_items(store, viewing_stream(video)) + stored_items(
             store, video_stream(video)
         )
         assert consumer.handle_event(stream_event(items)) == {"batchItemFailures": []}
-    # the one counter from before the shards is summed too
-    views.client.put_item(
-        TableName=views.table_name,
-        Item={"pageId": {"S": PAGE_ID}, "itemId": {"S": SUMMARY_ID}, "videosWatched": {"N": "10"}},
-    )
+    counters = [
+        views.client.get_item(
+            TableName=views.table_name,
+            Key={"pageId": {"S": f"total#{n}"}, "itemId": {"S": "count"}},
+        ).get("Item")
+        for n in range(3)
+    ]
+    assert [int(c["videosWatched"]["N"]) for c in counters] == [1, 2, 3]
+    # the counters from before, kept on the page, are summed too
+    for item_id, watched in ((SUMMARY_ID, "10"), (f"{SUMMARY_ID}#5", "4")):
+        views.client.put_item(
+            TableName=views.table_name,
+            Item={
+                "pageId": {"S": PAGE_ID},
+                "itemId": {"S": item_id},
+                "videosWatched": {"N": watched},
+            },
+        )
+    assert views.home_page().videos_watched == 14  # not rolled up yet: what was there
 
-    counters = views.client.query(
-        TableName=views.table_name,
-        KeyConditionExpression="pageId = :p AND begins_with(itemId, :s)",
-        ExpressionAttributeValues={":p": {"S": PAGE_ID}, ":s": {"S": f"{SUMMARY_ID}#"}},
-    )["Items"]
-    assert sorted(int(c["videosWatched"]["N"]) for c in counters) == [1, 2, 3]
+    home_page_views.follower.follow()  # the roll-up
+
     queries = []
     views.client.meta.events.register("before-call.dynamodb.Query", lambda **kw: queries.append(1))
     page = views.home_page()
-    assert (page.videos_watched, len(page.videos), len(queries)) == (16, 3, 1)
+    assert (page.videos_watched, len(page.videos), len(queries)) == (20, 3, 1)
     second = views.home_page(after=sorted(videos)[0], page_size=1)
-    assert second.videos_watched == 16
+    assert second.videos_watched == 20
 
 
 def test_the_page_reads_what_it_shows_not_the_positions_of_each_videos_shards(
@@ -402,51 +438,63 @@ def test_a_video_viewed_in_more_streams_than_a_transaction_holds_has_each_confir
 
 
 def test_a_save_that_conflicts_confirms_nothing(home_page_views):
-    """The confirmation is in the video item's transaction: a stale save writes neither."""
+    """The confirmation is the count item itself: a stale save writes neither it nor the
+    total."""
     from message_store.view_item import ViewConflictError, ViewItem
     from video_tutorials.views.home_page import VideoSummary
 
     video = str(uuid.uuid4())
     stream = viewing_stream(video)
-    first = ViewItem(video, VideoSummary(video_id=video, views=1), {stream: 0})
-    home_page_views.save([(ViewItem(video, VideoSummary(video_id=video)), first)])
-    stale = ViewItem(video, VideoSummary(video_id=video), version=-1)  # as if never stored
-    second = ViewItem(video, VideoSummary(video_id=video, views=2), {stream: 1})
+    key = count_key_of(stream)
+    first = ViewItem(key, VideoSummary(video_id=video, views=1), {stream: 0})
+    home_page_views.save([(ViewItem(key, VideoSummary(video_id=video)), first)])
+    stale = ViewItem(key, VideoSummary(video_id=video), version=-1)  # as if never stored
+    second = ViewItem(key, VideoSummary(video_id=video, views=2), {stream: 1})
 
     with pytest.raises(ViewConflictError):
         home_page_views.save([(stale, second)])
 
     confirmed = home_page_views.confirmation(stream)
     assert (confirmed.position, confirmed.views) == (0, 1)
+    assert home_page_views.home_page(consistent=True).videos_watched == 1
 
 
 def test_a_batch_that_dies_after_its_transaction_has_confirmed_what_it_applied(
     home_page_views,
 ):
-    """No window between the video's item and its confirmation: a batch whose function dies
-    right after the transaction is redelivered, finds nothing new to apply and writes
-    nothing — the viewer's confirmation must already be there."""
+    """No window between the count and its confirmation: a batch whose function dies right
+    after the transaction is redelivered, finds nothing new to apply and writes nothing —
+    the viewer's confirmation must already be there."""
     from message_store.view_item import ViewItem
     from video_tutorials.views.home_page import VideoSummary
 
     video = str(uuid.uuid4())
     stream = viewing_stream(video)
+    key = count_key_of(stream)
     client = home_page_views.client
 
     def dies(**_):
         raise ConnectionError("the function died")
 
-    client.meta.events.register("before-call.dynamodb.BatchWriteItem", dies)
+    after_the_transaction = (
+        "before-call.dynamodb.PutItem",
+        "before-call.dynamodb.UpdateItem",
+        "before-call.dynamodb.BatchWriteItem",
+    )
+    for event in after_the_transaction:
+        client.meta.events.register(event, dies)
     try:
         home_page_views.save(
             [
                 (
-                    ViewItem(video, VideoSummary(video_id=video)),
-                    ViewItem(video, VideoSummary(video_id=video, views=1), {stream: 0}),
+                    ViewItem(key, VideoSummary(video_id=video)),
+                    ViewItem(key, VideoSummary(video_id=video, views=1), {stream: 0}),
                 )
             ]
         )
     finally:
-        client.meta.events.unregister("before-call.dynamodb.BatchWriteItem", dies)
+        for event in after_the_transaction:
+            client.meta.events.unregister(event, dies)
 
-    assert home_page_views.confirmation(stream).position == 0
+    confirmed = home_page_views.confirmation(stream)
+    assert (confirmed.position, confirmed.video_id, confirmed.views) == (0, video, 1)

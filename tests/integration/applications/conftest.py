@@ -10,7 +10,7 @@ import pytest
 import devserver
 from message_store.aggregator import ViewItem
 from tests.support.applications import SECRET
-from video_tutorials.views.home_page import HomePageViews, VideoSummary
+from video_tutorials.views.home_page import HomePageViews, VideoSummary, count_key_of
 from video_tutorials.views.user_credentials import UserCredentials, UserCredentialsViews
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
@@ -109,13 +109,25 @@ def seed_credentials(tables: dict[str, str]) -> Callable[[str, str, str], None]:
 
 @pytest.fixture
 def seed_video(tables: dict[str, str]) -> Callable[..., None]:
-    """Put a video in the home-page view (and its views in the total), as its aggregator would."""
+    """Put a video in the home-page view as its aggregator would (its page item, and its
+    viewings counted in its stream's count item, the total raised), then rolled up."""
     views = HomePageViews(tables["HomePageViewTable"])
 
     def seed(video_id: str, views_count: int, name: str | None = None) -> None:
-        state = VideoSummary(video_id=video_id, views=views_count, name=name, published=True)
-        positions = {f"viewing-{video_id}": views_count - 1}
-        after = ViewItem(key=video_id, state=state, positions=positions)
-        views.save([(ViewItem(key=video_id, state=VideoSummary(video_id=video_id)), after)])
+        state = VideoSummary(video_id=video_id, name=name, published=True)
+        page = ViewItem(key=video_id, state=state, positions={f"video-{video_id}": 0})
+        changes = [(ViewItem(key=video_id, state=VideoSummary(video_id=video_id)), page)]
+        if views_count:
+            stream = f"viewing-{video_id}"
+            key = count_key_of(stream)
+            assert key is not None
+            counted = ViewItem(
+                key=key,
+                state=VideoSummary(video_id=video_id, views=views_count),
+                positions={stream: views_count - 1},
+            )
+            changes.append((ViewItem(key=key, state=VideoSummary(video_id=video_id)), counted))
+        views.save(changes)
+        views.roll_up([video_id])
 
     return seed

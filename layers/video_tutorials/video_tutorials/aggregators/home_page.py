@@ -1,20 +1,25 @@
 """home-page: videos watched in total, and each video's views and details.
 
 Reads ``viewing`` (``VideoViewed``) and ``videoPublishing`` (``VideoPublished``,
-``VideoNamed``); the view item of a video is keyed by the video id, the cardinal id of its
-viewing streams (``viewing-{videoId}+{shard}``) and the id of its publishing stream.
+``VideoNamed``). A video's page item is keyed by the video id, the id of its publishing
+stream; a viewing is counted in the count item of its stream's shard
+(``{videoId}|views{shard}``, ``views/home_page.py``), not in the page item: the roll-up
+sums those into the page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import Any
 
-from message_store import InvalidMessageError, Projection, cardinal_id
+from message_store import InvalidMessageError, Projection, StoredMessage, cardinal_id
 from message_store.aggregator import Aggregator
+from message_store.view_item import PART_SEPARATOR, entity_of
 
 from ..contracts.video_publishing import VideoNamed, VideoPublished
 from ..contracts.viewing import VideoViewed
-from ..views.home_page import HomePageViews, VideoSummary
+from ..views.home_page import COUNT_ID, HomePageViews, VideoSummary, count_key_of
 
 NAME = "home-page"
 
@@ -41,6 +46,35 @@ home_page_projection: Projection[VideoSummary] = Projection(
     handlers={VideoViewed: _viewed, VideoPublished: _published, VideoNamed: _named},
 )
 
+
+def item_of(message: StoredMessage) -> str | None:
+    """The item a message folds into: its video's page item, or for a viewing the count
+    item of its stream's shard (a stream is counted whole in one of them)."""
+    return count_key_of(message.stream_name) or cardinal_id(message.stream_name)
+
+
 home_page_aggregator: Aggregator[VideoSummary] = Aggregator(
-    NAME, home_page_projection, views=HomePageViews
+    NAME, home_page_projection, key_of=item_of, views=HomePageViews
 )
+
+
+def roll_up(views: HomePageViews, records: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Roll up what a batch of the view table's stream records changed: each video whose
+    count items were written, and the total if anything counted was; the videos rolled.
+
+    Records are notifications (their keys only): the roll-up reads the counts themselves,
+    so a batch delivered twice, or late, rolls up what is there now.
+    """
+    videos: set[str] = set()
+    counted = False
+    for record in records:
+        keys = (record.get("dynamodb") or {}).get("Keys") or {}
+        page_id = (keys.get("pageId") or {}).get("S", "")
+        if (keys.get("itemId") or {}).get("S") != COUNT_ID:
+            continue
+        counted = True
+        if PART_SEPARATOR in page_id:
+            videos.add(entity_of(page_id))
+    if counted:
+        views.roll_up(videos)
+    return videos

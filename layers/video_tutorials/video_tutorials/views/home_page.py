@@ -1,57 +1,93 @@
 """The home-page view: videos watched in total, and each video's views and details.
 
-One table, one partition per page (``pageId = "home"``): the total, kept in
-``TOTAL_SHARDS`` counter items (``itemId = "summary#{n}"``, ``videosWatched``; summed on
-read, so that no single item takes every batch's write), and one item per video
-(``itemId = "video#{videoId}"``). The home page is one query, paged (``PAGE_SIZE`` published
-videos a page, by video id; the counters sort first); the total changes in the same
-transaction as the video items whose positions guard it, so a redelivery never counts twice.
-A counter item ``summary`` (one, from before the shards) is summed with the others.
+The **page** is one partition (``pageId = "home"``): one item per video
+(``itemId = "video#{videoId}"``: its name, whether it is published, its views) and the
+total's items (``summary…``), summed on read. The home page is one query of it, paged
+(``PAGE_SIZE`` published videos a page, by video id; the total's items sort first).
 
-Beside the page, one **confirmation** item per source stream, in a partition of its own
-(``pageId = {streamName}``, ``itemId = "applied"``): the last position of that stream the
-view applied and the video's views then, written in the video item's own transaction, so a
-viewer waits for their own viewing on their stream's item, not on the page's partition
-(read your writes, however hot the page).
+Viewings are **counted apart** from the page, so that a viral video's batches — at least
+1,000 a second in the Queues topology, where a batch holds at most 10 messages — do not
+all write one item and one partition:
+
+- each viewing stream of a video is counted in a **count item** of its own shard
+  (aggregator key ``{videoId}|views{shard}``, table key ``pageId = "{videoId}|views{shard}"``,
+  ``itemId = "count"``; ``viewing-{videoId}``, from before the shards, in shard 0's), which
+  keeps the stream's last position applied (the guard against counting twice) and is the
+  viewer's **confirmation**: it says how far its stream is applied and the video's views
+  then, with the viewing counted (``videoViews``), so a viewer waits on their stream's
+  item, not on the page's partition (read your writes, however hot the page);
+- the total is raised in the same transaction, in one of ``TOTAL_SHARDS`` counters in
+  partitions of their own (``pageId = "total#{n}"``);
+- a **roll-up** (``roll_up``, run by the home-page roll-up function on this table's own
+  stream, at most about once a second per stream shard) sums a video's count items into
+  its page item (``rolledViews``) and into a **snapshot** (``pageId = "{videoId}|rolled"``:
+  the sum and each shard's count), and the total's counters into ``summary#rolled``.
+  Others' viewings reach the page one roll-up late; a viewer's own, never: their
+  confirmation's ``videoViews`` is the snapshot with their shard's current count.
+
+A video's page item written before the count items keeps the views it counted then
+(``views``); the page shows those plus ``rolledViews``. Items counted before keep their old
+positions, so the view is rebuilt once after the change (docs/operations.md).
 """
 
 from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from message_store import cardinal_id, category
+from message_store import id as stream_id
 from message_store.aws import error_code
-from message_store.view_item import ViewItem
+from message_store.view_item import PART_SEPARATOR, ViewItem, entity_of, part_key
 from message_store.views import (
+    POSITIONS,
     DynamoViewRepository,
     ViewUnavailableError,
-    decode_attributes,
+    decode_positions,
     encode_attributes,
 )
 
+from ..contracts.viewing import CATEGORY as VIEWING
+from ..contracts.viewing import SHARDS
+
 PAGE_ID = "home"
-#: The total's counter items are ``summary#{n}`` (``summary`` itself: the one from before).
+#: The total's items on the page are ``summary…``: ``summary#rolled`` (the roll-up's sum of
+#: the counters) and, from before, ``summary`` and ``summary#{n}`` (counters kept there).
 SUMMARY_ID = "summary"
-#: Counter items of the total: at 1,000 batches/s (a viral video, 10-message batches) 16
-#: transactions/s each, under half of what concurrent transactions on one item sustain.
+ROLLED_TOTAL_ID = f"{SUMMARY_ID}#rolled"
+#: Counters of the total, each in a partition of its own (``total#{n}``): at 1,000
+#: batches/s (a viral video, 10-message batches) 16 transactions/s each, under half of what
+#: concurrent transactions on one item sustain.
 TOTAL_SHARDS = 64
+TOTAL_PREFIX = "total#"
 VIDEO_PREFIX = "video#"
+#: the ``itemId`` of a count item and of a total's counter (their ``pageId`` names them)
+COUNT_ID = "count"
+#: the ``itemId`` of a video's snapshot (``pageId = "{videoId}|rolled"``)
+ROLLED_ID = "rolled"
+_ROLLED_PART = "rolled"
 _TRANSACTION_LIMIT = 100
 #: Published videos a home page shows; the next page starts after the last one's id.
 PAGE_SIZE = 24
-#: what a home page reads of each item: what it shows (not the positions a video's item
-#: keeps of its shards' streams, up to ``SHARDS`` numbers each)
-_SHOWN = ("itemId", "videoId", "views", "name", "published", "transcodedUri", "videosWatched")
-#: the ``itemId`` of a stream's confirmation item (its ``pageId`` is the stream's name)
-APPLIED_ID = "applied"
+#: what a home page reads of each item: what it shows
+_SHOWN = (
+    "itemId",
+    "videoId",
+    "views",
+    "rolledViews",
+    "name",
+    "published",
+    "transcodedUri",
+    "videosWatched",
+)
 
 
 @dataclass(frozen=True)
 class VideoSummary:
-    """One video on the home page."""
+    """One video on the home page (in a count item: the viewings of its shard's streams)."""
 
     video_id: str = ""
     views: int = 0
@@ -79,17 +115,53 @@ class Confirmation:
     views: int
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """A video's last roll-up: its views (with what its page item counted before the count
+    items), and each shard's count then."""
+
+    views: int = 0
+    counts: tuple[int, ...] = ()
+
+    def count(self, shard: int) -> int:
+        """Shard ``shard``'s count in this roll-up."""
+        return self.counts[shard] if shard < len(self.counts) else 0
+
+
 def total_item_id(shard: int) -> str:
-    """The ``itemId`` of the total's counter ``shard``."""
-    return f"{SUMMARY_ID}#{shard}"
+    """The ``pageId`` of the total's counter ``shard``."""
+    return f"{TOTAL_PREFIX}{shard}"
+
+
+def count_key(video_id: str, shard: int) -> str:
+    """The aggregator key of the count item of ``video_id``'s viewing shard ``shard``."""
+    return part_key(video_id, f"views{shard}")
+
+
+def count_key_of(stream_name: str) -> str | None:
+    """The count item a viewing stream is counted in (``viewing-{videoId}+{shard}``: its
+    shard's; ``viewing-{videoId}``, from before the shards: shard 0's); ``None`` for any
+    other stream."""
+    video_id = cardinal_id(stream_name)
+    if video_id is None or category(stream_name) != VIEWING:
+        return None
+    _, _, shard = (stream_id(stream_name) or "").partition("+")
+    return count_key(video_id, int(shard) % SHARDS if shard.isdigit() else 0)
+
+
+def _shard_of_key(key: str) -> int:
+    return int(key.rsplit("|views", 1)[1])
 
 
 def _is_total(item_id: str) -> bool:
     return item_id == SUMMARY_ID or item_id.startswith(f"{SUMMARY_ID}#")
 
 
-def _key(video_id: str) -> dict[str, str]:
-    return {"pageId": PAGE_ID, "itemId": f"{VIDEO_PREFIX}{video_id}"}
+def _key(item_key: str) -> dict[str, str]:
+    """The table key of an aggregator key: a video's page item, or a count item."""
+    if PART_SEPARATOR in item_key:
+        return {"pageId": item_key, "itemId": COUNT_ID}
+    return {"pageId": PAGE_ID, "itemId": f"{VIDEO_PREFIX}{item_key}"}
 
 
 def _encode_key(video_id: str) -> dict[str, Any]:
@@ -116,6 +188,23 @@ def _from_attributes(values: dict[str, Any]) -> VideoSummary:
     )
 
 
+def _shown(values: dict[str, Any]) -> VideoSummary:
+    """A page item as the page shows it: its views from before the count items and since."""
+    video = _from_attributes(values)
+    rolled = int(values.get("rolledViews", 0))
+    return VideoSummary(
+        video.video_id, video.views + rolled, video.name, video.published, video.transcoded_uri
+    )
+
+
+def _encode_counts(counts: Sequence[int]) -> str:
+    return ",".join(str(count) for count in counts)
+
+
+def _decode_counts(text: str) -> tuple[int, ...]:
+    return tuple(int(entry) for entry in text.split(",")) if text else ()
+
+
 class HomePageViews(DynamoViewRepository[VideoSummary]):
     """The home-page view table (``HOME_PAGE_VIEW_TABLE``)."""
 
@@ -128,7 +217,7 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
     ) -> None:
         #: which counter a save adds to (random: the writers spread evenly)
         self.choose_shard = choose_shard or (lambda: random.randrange(TOTAL_SHARDS))  # noqa: S311 - spread, not secrecy
-        #: whether a save confirms the streams it advanced (not in a replay)
+        #: whether a save reads the snapshots for its confirmations (not in a replay)
         self.confirms = True
         super().__init__(
             table_name,
@@ -143,10 +232,9 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
     ) -> HomePage:
         """A page of the home page: the total and the published videos after ``after``.
 
-        The first page is one query of the home partition (the total's counters sort
-        first, and are summed); a later one adds a query of the counters. ``consistent``:
-        strongly consistent (twice the read units), for the page a user lands on after their
-        own viewing.
+        The first page is one query of the home partition (the total's items sort first,
+        and are summed); a later one adds a query of the total's items. ``consistent``:
+        strongly consistent (twice the read units).
         """
         request: dict[str, Any] = {
             "KeyConditionExpression": "pageId = :page",
@@ -159,7 +247,7 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
             "ProjectionExpression": ", ".join(f"#shown{n}" for n in range(len(_SHOWN))),
             "ExpressionAttributeNames": {f"#shown{n}": name for n, name in enumerate(_SHOWN)},
             "ConsistentRead": consistent,
-            "Limit": page_size + TOTAL_SHARDS + 3,
+            "Limit": page_size + TOTAL_SHARDS + 4,
         }
         total = 0
         if after is not None:
@@ -170,55 +258,71 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
             if _is_total(values["itemId"]):
                 total += int(values.get("videosWatched", 0))
                 continue
-            videos.append(_from_attributes(values))
+            videos.append(_shown(values))
             if len(videos) > page_size:
                 break
         next_after = videos[page_size - 1].video_id if len(videos) > page_size else None
         shown = sorted(videos[:page_size], key=lambda v: (-v.views, v.name or "", v.video_id))
         return HomePage(videos_watched=total, videos=shown, next_after=next_after)
 
+    def get(self, key: str) -> VideoSummary | None:
+        """Video ``key`` as the page shows it (strongly consistent), or ``None``; a count
+        item's own count for a count key."""
+        values = self._read(key)
+        if values is None:
+            return None
+        return _shown(values) if PART_SEPARATOR not in key else _from_attributes(values)
+
+    def has_applied(self, key: str, stream_name: str, position: int) -> bool:
+        """Whether video ``key`` has applied ``stream_name`` up to ``position`` (a viewing
+        stream of the video: in the count item that counts it)."""
+        counted_in = count_key_of(stream_name)
+        if counted_in is not None and entity_of(counted_in) == key:
+            key = counted_in
+        return super().has_applied(key, stream_name, position)
+
     def for_replay(self) -> HomePageViews:
-        """This view without confirmations: a rebuild has no viewer waiting on it, and a
-        confirmation a stream would cost it a write each (a viewer whose viewing only the
-        rebuild applied sees "on its way" until their cookie's 2 minutes are up)."""
+        """This view without confirmations' snapshots: a rebuild has no viewer waiting on
+        it, and each batch would read a snapshot a video (the roll-up still follows it)."""
         replaying = copy.copy(self)
         replaying.confirms = False
         return replaying
 
     def confirmation(self, stream_name: str) -> Confirmation | None:
-        """What the view has applied of ``stream_name`` (strongly consistent; one item in the
-        stream's own partition), or ``None`` before its first message is applied."""
-        request = {
-            "TableName": self.table_name,
-            "Key": {"pageId": {"S": stream_name}, "itemId": {"S": APPLIED_ID}},
-            "ConsistentRead": True,
-        }
-        try:
-            response = self.client.get_item(**request)
-        except Exception as exc:
-            raise ViewUnavailableError(f"{self.table_name}: {error_code(exc) or exc}") from exc
-        values = decode_attributes(response.get("Item") or {})
-        if not values:
+        """What the view has applied of ``stream_name`` (strongly consistent; its count
+        item, in a partition of its own), or ``None`` before its first message is applied."""
+        key = count_key_of(stream_name)
+        if key is None:
+            return None
+        values = self._read(key)
+        if values is None:
+            return None
+        position = decode_positions(key, values.get(POSITIONS) or {}).get(stream_name, -1)
+        if position < 0:
             return None
         return Confirmation(
             stream_name,
-            int(values.get("position", -1)),
-            str(values.get("videoId", "")),
-            int(values.get("views", 0)),
+            position,
+            entity_of(key),
+            int(values.get("videoViews", values.get("views", 0))),
         )
 
     def views_of(self, video_ids: Sequence[str]) -> dict[str, int]:
-        """The views of each of ``video_ids`` that has an item (eventually consistent; what
-        a page copy keeps of the videos its page does not show)."""
+        """The views of each of ``video_ids`` that has a page item (eventually consistent;
+        what a page copy keeps of the videos its page does not show)."""
         found = self.batch_get(
             [_key(video_id) for video_id in dict.fromkeys(video_ids)],
             consistent=False,
-            attributes=("videoId", "views"),
+            attributes=("videoId", "views", "rolledViews"),
         )
-        return {str(values.get("videoId", "")): int(values.get("views", 0)) for values in found}
+        return {
+            str(values.get("videoId", "")): int(values.get("views", 0))
+            + int(values.get("rolledViews", 0))
+            for values in found
+        }
 
     def _total(self, consistent: bool) -> int:
-        """The total: its counters summed (one query: they sort before the videos)."""
+        """The total: its items on the page summed (one query: they sort before the videos)."""
         request = {
             "KeyConditionExpression": "pageId = :page AND begins_with(itemId, :summary)",
             "ExpressionAttributeValues": {
@@ -230,45 +334,108 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
         }
         return sum(int(values.get("videosWatched", 0)) for values in self.query(**request))
 
+    # -- writing: the aggregator ---------------------------------------------------------
+
     def save(
         self, changes: Sequence[tuple[ViewItem[VideoSummary], ViewItem[VideoSummary]]]
     ) -> None:
-        """Each changed video once, the total by the views they gained (added to one of
-        its counters, chosen by ``choose_shard``) and each stream they advanced confirmed
-        (``Confirmation``), atomically: a transaction holds up to 100 items, and a video's
-        item goes with its confirmations. Confirmations that do not fit beside their video
-        (more than 98 streams of one video in a batch) are put after the transaction: never
-        ahead of the item they confirm."""
-        room = _TRANSACTION_LIMIT - 1  # one place for the summary
+        """Each changed item once, the total raised by the viewings the count items gained
+        (in one of its counters, chosen by ``choose_shard``), atomically: a transaction
+        holds up to 100 items, so a larger batch takes several, each with its own gain.
+
+        A count item carries its confirmation: the video's views with its viewings counted
+        (``videoViews``: the video's snapshot, its shards in this batch at their new
+        counts). A page item is updated, not replaced: what the roll-up wrote stays.
+        """
+        snapshots = self._snapshots(
+            {entity_of(after.key) for _, after in changes if PART_SEPARATOR in after.key}
+        )
+        batch_counts: dict[str, dict[int, int]] = {}
+        for _, after in changes:
+            if PART_SEPARATOR in after.key:
+                shards = batch_counts.setdefault(entity_of(after.key), {})
+                shards[_shard_of_key(after.key)] = after.state.views
+        room = _TRANSACTION_LIMIT - 1  # one place for the total's counter
         operations: list[dict[str, Any]] = []
         gained = 0
-        later: list[dict[str, Any]] = []
         for before, after in changes:
-            puts = [
-                {"Put": self.put_request(before, after)},
-                *({"Put": item} for item in self._confirmations(before, after)),
-            ]
-            if operations and len(operations) + len(puts) > room:
+            if len(operations) == room:
                 self._commit(operations, gained)
                 operations, gained = [], 0
-            fits = room - len(operations)
-            operations.extend(puts[:fits])
-            later.extend({"PutRequest": {"Item": put["Put"]["Item"]}} for put in puts[fits:])
-            gained += after.state.views - before.state.views
+            if PART_SEPARATOR in after.key:
+                video_id = entity_of(after.key)
+                snapshot = snapshots.get(video_id, Snapshot())
+                counts = batch_counts[video_id]
+                video_views = snapshot.views + sum(
+                    count - snapshot.count(shard) for shard, count in counts.items()
+                )
+                put = self.put_request(before, after)
+                put["Item"]["videoViews"] = {"N": str(max(video_views, after.state.views))}
+                operations.append({"Put": put})
+                gained += after.state.views - before.state.views
+            else:
+                operations.append({"Update": self._page_item_update(before, after)})
         if operations:
             self._commit(operations, gained)
-        self.batch_write(later)
+
+    def _snapshots(self, video_ids: Iterable[str]) -> dict[str, Snapshot]:
+        """The last roll-up of each of ``video_ids`` (eventually consistent), when it has one."""
+        wanted = sorted(video_ids)
+        if not wanted or not self.confirms:
+            return {}
+        found = self.batch_get(
+            [{"pageId": part_key(v, _ROLLED_PART), "itemId": ROLLED_ID} for v in wanted],
+            consistent=False,
+        )
+        return {
+            entity_of(values["pageId"]): Snapshot(
+                int(values.get("views", 0)), _decode_counts(str(values.get("counts", "")))
+            )
+            for values in found
+        }
+
+    def _page_item_update(
+        self, before: ViewItem[VideoSummary], after: ViewItem[VideoSummary]
+    ) -> dict[str, Any]:
+        """The conditional ``Update`` of a video's page item to ``after`` (as ``put_request``
+        would put it, but keeping the attributes the roll-up owns)."""
+        put = self.put_request(before, after)
+        item = put["Item"]
+        key = _encode_key(after.key)
+        names = {"#version": "version"}
+        values = dict(put.get("ExpressionAttributeValues", {}))
+        sets, removes = [], []
+        for n, name in enumerate(("videoId", "views", "name", "published", "transcodedUri")):
+            names[f"#a{n}"] = name
+            if name in item:
+                sets.append(f"#a{n} = :a{n}")
+                values[f":a{n}"] = item[name]
+            else:
+                removes.append(f"#a{n}")
+        names["#positions"] = POSITIONS
+        sets += ["#positions = :positions", "#version = :next"]
+        values[":positions"] = item[POSITIONS]
+        values[":next"] = item["version"]
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        return {
+            "TableName": self.table_name,
+            "Key": key,
+            "UpdateExpression": expression,
+            "ConditionExpression": put["ConditionExpression"],
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
 
     def _commit(self, operations: list[dict[str, Any]], gained: int) -> None:
-        """One transaction of ``operations``, the total's counter raised by ``gained``."""
+        """One transaction of ``operations``, a counter of the total raised by ``gained``."""
         if gained:
             operations.append(
                 {
                     "Update": {
                         "TableName": self.table_name,
                         "Key": {
-                            "pageId": {"S": PAGE_ID},
-                            "itemId": {"S": total_item_id(self.choose_shard())},
+                            "pageId": {"S": total_item_id(self.choose_shard())},
+                            "itemId": {"S": COUNT_ID},
                         },
                         "UpdateExpression": "ADD videosWatched :gained",
                         "ExpressionAttributeValues": {":gained": {"N": str(gained)}},
@@ -277,25 +444,76 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
             )
         self.transact(operations)
 
-    def _confirmations(
-        self, before: ViewItem[VideoSummary], after: ViewItem[VideoSummary]
-    ) -> list[dict[str, Any]]:
-        """The ``Put`` of the confirmation item of every stream ``after`` advanced."""
-        if not self.confirms:
-            return []
-        return [
-            {
-                "TableName": self.table_name,
-                "Item": encode_attributes(
-                    {
-                        "pageId": stream_name,
-                        "itemId": APPLIED_ID,
-                        "position": position,
-                        "videoId": after.state.video_id,
-                        "views": after.state.views,
-                    }
-                ),
-            }
-            for stream_name, position in after.positions.items()
-            if position > before.positions.get(stream_name, -1)
-        ]
+    # -- writing: the roll-up ------------------------------------------------------------
+
+    def roll_up(self, video_ids: Iterable[str], *, total: bool = True) -> None:
+        """Sum each video's count items into its page item (``rolledViews``) and its snapshot,
+        and (``total``) the total's counters into ``summary#rolled``.
+
+        Reads are strongly consistent, so a roll-up that follows a count item's write
+        includes it; each write only ever raises what it replaces (a roll-up that read
+        less, finishing after one that read more, changes nothing).
+        """
+        for video_id in sorted(set(video_ids)):
+            self._roll_video(video_id)
+        if total:
+            counters = self.batch_get(
+                [{"pageId": total_item_id(n), "itemId": COUNT_ID} for n in range(TOTAL_SHARDS)],
+                consistent=True,
+                attributes=("videosWatched",),
+            )
+            watched = sum(int(values.get("videosWatched", 0)) for values in counters)
+            self._raise({"pageId": PAGE_ID, "itemId": ROLLED_TOTAL_ID}, {"videosWatched": watched})
+
+    def counted(self, video_id: str) -> int:
+        """Video ``video_id``'s views as counted now, every viewing applied so far included
+        (strongly consistent: its count items summed, with what its page item counted before
+        them) — what the page shows once rolled up."""
+        before, counts = self._counts(video_id)
+        return before + sum(counts)
+
+    def _counts(self, video_id: str) -> tuple[int, list[int]]:
+        """What the video's page item counted before the count items, and each shard's count."""
+        keys = [_key(count_key(video_id, shard)) for shard in range(SHARDS)]
+        counts = [0] * SHARDS
+        before = 0
+        for values in self.batch_get(
+            [*keys, _key(video_id)], consistent=True, attributes=("views",)
+        ):
+            if values["pageId"] == PAGE_ID:
+                before = int(values.get("views", 0))
+            else:
+                counts[_shard_of_key(values["pageId"])] = int(values.get("views", 0))
+        return before, counts
+
+    def _roll_video(self, video_id: str) -> None:
+        before, counts = self._counts(video_id)
+        rolled = sum(counts)
+        self._raise(_key(video_id), {"rolledViews": rolled}, also={"videoId": video_id})
+        self._raise(
+            {"pageId": part_key(video_id, _ROLLED_PART), "itemId": ROLLED_ID},
+            {"views": before + rolled},
+            also={"counts": _encode_counts(counts)},
+        )
+
+    def _raise(
+        self, key: dict[str, str], raised: dict[str, int], also: dict[str, Any] | None = None
+    ) -> None:
+        """Set ``raised`` (one number) and ``also`` on item ``key`` if that raises the number."""
+        ((name, value),) = raised.items()
+        fields = {name: value, **(also or {})}
+        names = {f"#f{n}": field for n, field in enumerate(fields)}
+        values = {f":f{n}": v for n, v in enumerate(fields.values())}
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=encode_attributes(key),
+                UpdateExpression="SET " + ", ".join(f"#f{n} = :f{n}" for n in range(len(fields))),
+                ConditionExpression="attribute_not_exists(#f0) OR #f0 < :f0",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=encode_attributes(values),
+            )
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return  # as high already: another roll-up read as much or more
+            raise ViewUnavailableError(f"{self.table_name}: {error_code(exc) or exc}") from exc
