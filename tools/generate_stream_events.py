@@ -5,6 +5,7 @@ queue, carrying what the relay publishes (``Queues``) — and the relay's own st
 The images are what the message store really writes (built by MessageStore on moto), so
 the samples stay true to the store's item format. Run after changing that format:
     .venv/bin/python tools/generate_stream_events.py
+(``--rollup``: the home-page roll-up's sample alone, which follows the view table's stream.)
 """
 
 from __future__ import annotations
@@ -213,6 +214,51 @@ def main() -> None:
             )
         write(path, records)
 
+    write_rollup_sample()
+
+
+VIEW_STREAM_ARN = (
+    "arn:aws:dynamodb:us-east-1:123456789012:table/video-tutorials-HomePageViewTable"
+    "/stream/2026-11-27T00:00:00.000"
+)
+
+
+def write_rollup_sample() -> None:
+    """events/home_page_rollup/count-changed.json: the home-page view table's stream records
+    (keys only) the home-page aggregator's sample makes — the count item of the sample
+    viewer's shard written twice, and a counter of the total — as the roll-up's mapping
+    hands them over (its filter keeps count items only)."""
+    from video_tutorials.contracts.viewing import viewing_stream
+    from video_tutorials.views.home_page import count_key_of, total_item_id
+
+    count = count_key_of(viewing_stream(VIDEO_ID, USER_ID))
+    assert count is not None
+    keys = [(count, "INSERT"), (count, "MODIFY"), (total_item_id(7), "INSERT")]
+    records = []
+    for n, (page_id, event) in enumerate(keys, start=1):
+        item_keys = {"pageId": {"S": page_id}, "itemId": {"S": "count"}}
+        records.append(
+            {
+                "eventID": f"{5_000_000 + n:x}",
+                "eventName": event,
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "us-east-1",
+                "dynamodb": {
+                    "ApproximateCreationDateTime": 1795814101,
+                    "Keys": item_keys,
+                    "SequenceNumber": str(5_000_000_000_000_000_000 + n * 100),
+                    "SizeBytes": len(json.dumps(item_keys)),
+                    "StreamViewType": "KEYS_ONLY",
+                },
+                "eventSourceARN": VIEW_STREAM_ARN,
+            }
+        )
+    write("home_page_rollup/count-changed.json", records)
+
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--rollup"]:
+        write_rollup_sample()
+    else:
+        main()

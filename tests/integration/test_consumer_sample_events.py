@@ -111,6 +111,16 @@ def test_send_email_sends_the_send_sample(invoke, store, shape):
 def test_the_home_page_aggregator_folds_its_sample(invoke, tables, shape):
     invoke("home_page_aggregator", f"home_page_aggregator/{shape}viewings-and-publishing.json")
 
+    views = HomePageViews(tables["HomePageViewTable"])
+    assert views.counted(VIDEO_ID) == 2
+    page = views.home_page()  # the viewings reach the page with the roll-up (next test)
+    assert [(v.name, v.published) for v in page.videos] == [("Intro", True)]
+
+
+def test_the_home_page_rollup_puts_the_counted_viewings_on_the_page(invoke, tables):
+    invoke("home_page_aggregator", "home_page_aggregator/viewings-and-publishing.json")
+    invoke("home_page_rollup", "home_page_rollup/count-changed.json")
+
     page = HomePageViews(tables["HomePageViewTable"]).home_page()
     assert page.videos_watched == 2
     assert [(v.name, v.views, v.published) for v in page.videos] == [("Intro", 2, True)]
@@ -227,6 +237,7 @@ def test_every_consumer_sample_is_replayed_here():
         *consumers,
         *(path.replace("/", "/queue-") for path in consumers),
         "relay/stream-batch.json",
+        "home_page_rollup/count-changed.json",
     }
     applications = {"home", "register_users", "authenticate", "creators_portal", "admin"}
     files = {
