@@ -31,7 +31,7 @@ import sys
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -447,6 +447,8 @@ class Mapping_:
     source_arn: str
     batch_size: int
     parallel: int  # batches at once per shard (ParallelizationFactor), 1 for a queue
+    window: float = 0.0  # MaximumBatchingWindowInSeconds
+    follows_view: bool = False  # reads a view table's own stream, not the store's
 
 
 @dataclass
@@ -494,6 +496,13 @@ def home_page(browser: Browser, _window: Window) -> None:
     actions.expect(browser.get("/"), 200, "GET /")
 
 
+def follows_view(source_arn: str, tables: Mapping[str, str]) -> bool:
+    """Whether a mapping reads a table's stream other than the message store's (a view's:
+    the home-page roll-up)."""
+    table = re.search(r":table/([^/]+)/stream/", source_arn)
+    return table is not None and tables.get(table[1]) != "MessageStoreTable"
+
+
 def record_topology(topology: str, options: argparse.Namespace) -> TopologyRecord:
     """Every action, a few instances each, and the viewings in a batch, on a devserver."""
     started = time.perf_counter()
@@ -513,8 +522,13 @@ def record_topology(topology: str, options: argparse.Namespace) -> TopologyRecor
         api_url = server.api_url or ""
         users = [User(Browser(api_url)) for _ in range(options.instances)]
         warm = User(Browser(api_url))
-        # twice the largest batch: every consumer gets full batches, and more than one
-        batch = options.batch or 2 * max(m.batch_size for m in server.application.mappings)
+        # twice the largest batch: every consumer gets full batches, and more than one (a
+        # function following a view table's stream waits for its window instead)
+        tables = site.tables()
+        consumers = [
+            m for m in server.application.mappings if not follows_view(m.source_arn, tables)
+        ]
+        batch = options.batch or 2 * max(m.batch_size for m in consumers)
         singles: dict[str, Sample] = {}
         batched: dict[str, Sample] = {}
 
@@ -569,6 +583,8 @@ def record_topology(topology: str, options: argparse.Namespace) -> TopologyRecor
                 m.source_arn,
                 m.batch_size,
                 parallel.get(m.uuid, 1) if not m.source_arn.startswith("arn:aws:sqs") else 1,
+                m.batching_window,
+                follows_view(m.source_arn, tables),
             )
             for m in server.application.mappings
         ]
@@ -849,16 +865,27 @@ def unit_shape(trace: Trace, timing: Timing) -> tuple[str, ...]:
 ClockWrites = Mapping[tuple[str, str, str], tuple[float, int]]
 
 
-def by_clock(trace: Trace, access: Access, timing: Timing, clock: ClockWrites) -> bool:
-    """Whether ``access`` is one of the writes (or reads) its function makes by the clock."""
-    key = (trace.invocation.function_id, access.table, timing.key(access.partition).label)
-    return not access.index and key in clock
+def by_clock(
+    trace: Trace, access: Access, timing: Timing, clock: ClockWrites, *, item: bool = False
+) -> bool:
+    """Whether ``access`` is one of the writes (or reads) its function makes by the clock
+    (``item``: ``clock`` is by item key, not by partition key)."""
+    label = timing.key((access.item or access.partition) if item else access.partition).label
+    return not access.index and (trace.invocation.function_id, access.table, label) in clock
 
 
 def partitions(
-    timing: Timing, clock: ClockWrites | None = None, clock_read: ClockWrites | None = None
+    timing: Timing,
+    clock: ClockWrites | None = None,
+    clock_read: ClockWrites | None = None,
+    *,
+    leaving: Collection[str] = (),
 ) -> Observer_:
+    """Each request by partition key (``leaving``: not those of these functions)."""
+
     def observe(trace: Trace) -> Iterable[Observation]:
+        if trace.invocation.function_id in leaving:
+            return
         for access in trace.accesses:
             key = timing.key(access.partition)
             if access.write:
@@ -885,7 +912,7 @@ def items(timing: Timing, clock: ClockWrites | None = None) -> Observer_:
             # creation counts nothing, but tells which items of the shape there are)
             again = 1.0 if access.existed else 0.0
             key = timing.key(access.item)
-            by = clock and by_clock(trace, access, timing, clock)
+            by = clock and by_clock(trace, access, timing, clock, item=True)
             prefix = "clock " if by else ""
             yield Observation(
                 ("item", access.table, key.label), key, access.item, trace.source != "api",
@@ -897,11 +924,13 @@ def items(timing: Timing, clock: ClockWrites | None = None) -> Observer_:
     return observe
 
 
-def races(timing: Timing) -> Observer_:
+def races(timing: Timing, clock: ClockWrites | None = None) -> Observer_:
     def observe(trace: Trace) -> Iterable[Observation]:
         for access in trace.accesses:
             if not access.write or not access.race:
                 continue
+            by = clock and by_clock(trace, access, timing, clock, item=True)
+            written = "clock writes" if by else "writes"
             concrete = access.partition if access.race == "partition" else access.item
             window, here = timing.window(access, trace)
             key = timing.key(concrete)
@@ -913,7 +942,7 @@ def races(timing: Timing) -> Observer_:
                 unit = (model.OWN_STREAM, *unit[1:])
             yield Observation(
                 ("race", access.table, access.race, label), key, concrete, trace.source != "api",
-                {"writes": 0.0 if access.failed else 1.0, "attempts": 1.0,
+                {written: 0.0 if access.failed else 1.0, "attempts": 1.0,
                  "failed": 1.0 if access.failed else 0.0},
                 {"size": float(access.size)},
                 {"window": [window], "window_here": [here]},
@@ -1039,6 +1068,53 @@ def clock_reads(record: TopologyRecord, timing: Timing) -> ClockPeriods:
                     by_route[(invocation.function_id, invocation.trigger)].append(trace)
         groups.extend(by_route.values())
     return _clock_periods(groups, timing, write=False)
+
+
+def follower_clock(
+    record: TopologyRecord, timing: Timing, *, write: bool, items: bool = False
+) -> ClockPeriods:
+    """Requests of functions that follow a view table's own stream with a batching window
+    (the home-page roll-up): such a function runs once a window per stream shard at most,
+    however many writes it follows, so each of its requests is one by the clock, its period
+    the window, as many a time as one invocation made at most (in any run); by partition
+    key, or (``items``) by item key."""
+    windows = {m.function_id: m.window for m in record.mappings if m.follows_view and m.window > 0}
+    found: ClockPeriods = {}
+    for sample in (*record.singles.values(), *record.batched.values()):
+        for window in sample.windows:
+            for trace in traces_of(record, window):
+                function_id = trace.invocation.function_id
+                if function_id not in windows or trace.source == "api":
+                    continue
+                counts: dict[tuple[str, str, str], int] = defaultdict(int)
+                for access in trace.accesses:
+                    if access.write == write and not access.index and access.call is not None:
+                        where = (access.item or access.partition) if items else access.partition
+                        counts[(function_id, access.table, timing.key(where).label)] += 1
+                for shape, count in counts.items():
+                    found[shape] = (windows[function_id], max(found.get(shape, (0.0, 0))[1], count))
+    return found
+
+
+def follower_instances(
+    record: TopologyRecord, partition_rated: Mapping[tuple[str, ...], Rated]
+) -> dict[str, float]:
+    """The most instances of each view-stream follower run at once: one a shard of its
+    table's stream (times ``ParallelizationFactor``), a shard a partition of the table, and
+    the table at least as many partitions as its writes at the load need (1,000 WCU/s each;
+    adaptive capacity may split further: an estimate, docs/scale.md)."""
+    wcu: dict[str, float] = defaultdict(float)
+    for shape, line in partition_rated.items():
+        wcu[shape[1]] += line.total.get("wcu", 0.0)
+    found = {}
+    for m in record.mappings:
+        if m.follows_view:
+            table = re.search(r":table/([^/]+)/stream/", m.source_arn)
+            known = record.recorder.capacity.tables.get(table[1]) if table else None
+            logical = known.short if known else ""
+            shards = max(1.0, math.ceil(wcu.get(logical, 0.0) / LIMITS["partition_wcu"].value))
+            found[m.function_id] = shards * m.parallel
+    return found
 
 
 def clock_bounds(
@@ -1435,18 +1511,30 @@ def build_model(
 
     running = rated(functions(timing))
     busy = {shape[1]: line.total.get("busy", 0.0) for shape, line in running.items()}
-    clock = clock_writes(record, timing)
-    read = clock_reads(record, timing)
+    clock = {**clock_writes(record, timing), **follower_clock(record, timing, write=True)}
+    read = {**clock_reads(record, timing), **follower_clock(record, timing, write=False)}
+    # a follower's shards come from the others' writes: its own are bounded by them
+    followers = {m.function_id for m in record.mappings if m.follows_view}
+    busy.update(follower_instances(record, rated(partitions(timing, leaving=followers))))
+    # by item key: a single-key table's item key is its partition key
+    item_clock = {
+        **clock_writes(record, timing),
+        **follower_clock(record, timing, write=True, items=True),
+    }
     partition_bounds = clock_bounds(clock, busy, lambda t, label: ("partition", t, "", label))
     read_bounds = clock_bounds(read, busy, lambda t, label: ("partition", t, "", label))
-    item_bounds = clock_bounds(clock, busy, lambda t, label: ("item", t, label))
+    item_bounds = clock_bounds(item_clock, busy, lambda t, label: ("item", t, label))
+    race_bounds = clock_bounds(item_clock, busy, lambda t, label: ("race", t, "item", label))
     return Model(
         record.topology,
         partition_lines(
             with_clock(rated(partitions(timing, clock, read)), partition_bounds, read_bounds)
         ),
-        item_lines(with_clock(rated(items(timing, clock)), item_bounds)),
-        race_lines(rated(races(timing)), unit_spreads(record, load, timing)),
+        item_lines(with_clock(rated(items(timing, item_clock)), item_bounds)),
+        race_lines(
+            with_clock(rated(races(timing, item_clock)), race_bounds),
+            unit_spreads(record, load, timing),
+        ),
         unit_lines(rated(units(timing)), record.mappings, record.names),
         group_lines(rated(groups(timing))),
         reader_lines(record.mappings, record.names),
