@@ -498,3 +498,39 @@ def test_a_batch_that_dies_after_its_transaction_has_confirmed_what_it_applied(
 
     confirmed = home_page_views.confirmation(stream)
     assert (confirmed.position, confirmed.video_id, confirmed.views) == (0, video, 1)
+
+
+def test_a_videos_views_from_before_the_count_items_stay_counted(store, home_page_views):
+    """A page item written before the count items keeps its views: the page, the viewer's
+    confirmation, ``views_of`` and ``counted`` add the count items' viewings to them."""
+    from message_store import MessageStore
+    from message_store.aggregator import ViewItem
+    from video_tutorials.aggregators.home_page import home_page_aggregator
+    from video_tutorials.views.home_page import HomePageViews, VideoSummary
+
+    video = str(uuid.uuid4())
+    views = HomePageViews(home_page_views.table_name, client=home_page_views.client)
+    before = VideoSummary(video_id=video, views=5, name="Old", published=True)
+    old = ViewItem(key=video, state=before, positions={unsharded_viewing_stream(video): 4})
+    views.save([(ViewItem(key=video, state=VideoSummary(video_id=video)), old)])
+    assert views.views_of([video]) == {video: 5}  # never rolled up: its page item
+
+    stream = viewing_stream(video, "a-viewer")
+    store.write(stream, VideoViewed(video_id=video).to_message())
+    consumer = home_page_aggregator.bind(views=views, store=MessageStore(store.table_name))
+    assert consumer.handle_event(stream_event(stored_items(store, stream))) == {
+        "batchItemFailures": []
+    }
+    assert views.counted(video) == 6
+    home_page_views.follower.follow()  # the roll-up
+
+    page = views.home_page(consistent=True)
+    assert [(v.video_id, v.views) for v in page.videos] == [(video, 6)]
+    assert views.views_of([video]) == {video: 6}  # now from its snapshot
+    store.write(stream, VideoViewed(video_id=video).to_message())
+    assert consumer.handle_event(stream_event(stored_items(store, stream)[1:])) == {
+        "batchItemFailures": []
+    }
+    confirmed = views.confirmation(stream)
+    assert confirmed is not None
+    assert (confirmed.position, confirmed.views) == (1, 7)

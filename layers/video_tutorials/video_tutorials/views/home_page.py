@@ -308,18 +308,25 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
         )
 
     def views_of(self, video_ids: Sequence[str]) -> dict[str, int]:
-        """The views of each of ``video_ids`` that has a page item (eventually consistent;
-        what a page copy keeps of the videos its page does not show)."""
-        found = self.batch_get(
-            [_key(video_id) for video_id in dict.fromkeys(video_ids)],
-            consistent=False,
-            attributes=("videoId", "views", "rolledViews"),
-        )
-        return {
-            str(values.get("videoId", "")): int(values.get("views", 0))
-            + int(values.get("rolledViews", 0))
-            for values in found
+        """The views of each of ``video_ids`` the view knows, as the page shows them
+        (eventually consistent; what a page copy keeps of the videos its page does not
+        show): from each video's snapshot, in a partition of its own, so that a copy's
+        refresh reads the page's partition once; from its page item for a video never
+        rolled up."""
+        wanted = list(dict.fromkeys(video_ids))
+        found = {
+            video_id: snapshot.views
+            for video_id, snapshot in self._snapshots(wanted, always=True).items()
         }
+        unrolled = [video_id for video_id in wanted if video_id not in found]
+        if unrolled:
+            for values in self.batch_get(
+                [_key(video_id) for video_id in unrolled],
+                consistent=False,
+                attributes=("videoId", "views", "rolledViews"),
+            ):
+                found[str(values.get("videoId", ""))] = _shown(values).views
+        return found
 
     def _total(self, consistent: bool) -> int:
         """The total: its items on the page summed (one query: they sort before the videos)."""
@@ -378,10 +385,11 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
         if operations:
             self._commit(operations, gained)
 
-    def _snapshots(self, video_ids: Iterable[str]) -> dict[str, Snapshot]:
-        """The last roll-up of each of ``video_ids`` (eventually consistent), when it has one."""
+    def _snapshots(self, video_ids: Iterable[str], *, always: bool = False) -> dict[str, Snapshot]:
+        """The last roll-up of each of ``video_ids`` (eventually consistent), when it has one
+        (none in a replay, unless ``always``)."""
         wanted = sorted(video_ids)
-        if not wanted or not self.confirms:
+        if not wanted or not (self.confirms or always):
             return {}
         found = self.batch_get(
             [{"pageId": part_key(v, _ROLLED_PART), "itemId": ROLLED_ID} for v in wanted],
@@ -452,10 +460,9 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
 
         Reads are strongly consistent, so a roll-up that follows a count item's write
         includes it; each write only ever raises what it replaces (a roll-up that read
-        less, finishing after one that read more, changes nothing).
+        less, finishing after one that read more, changes nothing). Each write follows
+        its own read at once (the total first), so the two are as close as they can be.
         """
-        for video_id in sorted(set(video_ids)):
-            self._roll_video(video_id)
         if total:
             counters = self.batch_get(
                 [{"pageId": total_item_id(n), "itemId": COUNT_ID} for n in range(TOTAL_SHARDS)],
@@ -464,6 +471,8 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
             )
             watched = sum(int(values.get("videosWatched", 0)) for values in counters)
             self._raise({"pageId": PAGE_ID, "itemId": ROLLED_TOTAL_ID}, {"videosWatched": watched})
+        for video_id in sorted(set(video_ids)):
+            self._roll_video(video_id)
 
     def counted(self, video_id: str) -> int:
         """Video ``video_id``'s views as counted now, every viewing applied so far included
