@@ -87,7 +87,12 @@ def check_stream_batch(event: dict, logical_id: str) -> None:
         assert record["eventSourceARN"].startswith("arn:aws:dynamodb:")
         change = record["dynamodb"]
         assert isinstance(change["SequenceNumber"], str)
-        if record["eventName"] == "INSERT":
+        assert isinstance(change["Keys"], dict)
+        assert change["Keys"]
+        if change["StreamViewType"] == "KEYS_ONLY":
+            assert "NewImage" not in change
+            assert "OldImage" not in change
+        elif record["eventName"] == "INSERT":
             assert isinstance(change["NewImage"], dict)
             assert change["NewImage"]
 
