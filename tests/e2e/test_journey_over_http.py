@@ -52,12 +52,12 @@ def test_the_first_user_journey(site_in_each_topology):
     assert registered.headers["Location"] == "/register/registration-complete"
     complete = browser.follow(registered)
     assert complete.status_code == 200
-    if dict(site.options.parameter_overrides).get("ConsumerDelivery") == "Queues" and (
-        "Your account is ready" not in complete.text
-    ):
-        # Queues: four hops (identity, relay, queue, aggregator) may outlast the page's 1 s
-        # wait on a loaded 2-core machine (seen once in a CI run with 3 s batches): then the
-        # page must say the change is on its way and show it when it refreshes itself
+    if "Your account is ready" not in complete.text:
+        # The page waits 1 s. Queues' four hops (identity, relay, queue, aggregator) may
+        # outlast it on a loaded 2-core machine (seen once in a CI run with 3 s batches), and
+        # so may Streams' two (an identity batch of 2.6 s, seen once in a full run of the
+        # suite here): then the page must say the change
+        # is on its way and show it when it refreshes itself. How fast is latency.py's.
         assert "Your change is on its way" in complete.text, console_of(site)
         deadline = time.monotonic() + 30
         while "Your account is ready" not in complete.text and time.monotonic() < deadline:

@@ -74,6 +74,13 @@ def test_the_queues_alarms_watch_every_consumers_queue_and_dead_letters():
     assert watched_dimensions(alarms["RelayBehindAlarm"]) == [{"Ref": "RelayFunction"}]
 
 
+def test_a_home_page_rollup_that_falls_behind_raises_the_alarm():
+    alarm = RESOURCES["HomePageRollupBehindAlarm"]
+    assert "Condition" not in alarm  # both topologies
+    assert alarm["Properties"]["MetricName"] == "IteratorAge"
+    assert watched_dimensions(alarm) == [{"Ref": "HomePageRollupFunction"}]
+
+
 def test_invalid_messages_of_every_consumer_raise_the_alarm():
     alarm = RESOURCES["InvalidMessagesAlarm"]
     assert "Condition" not in alarm  # both topologies
@@ -96,7 +103,12 @@ def test_invalid_messages_of_every_consumer_raise_the_alarm():
 @pytest.mark.parametrize("topology", TOPOLOGIES)
 def test_every_topology_watches_what_stops_or_breaks(topology):
     alarms = alarms_in(topology)
-    common = {"ApiServerErrorsAlarm", "InvalidMessagesAlarm", "ConsumerDeadLetterAlarm"}
+    common = {
+        "ApiServerErrorsAlarm",
+        "InvalidMessagesAlarm",
+        "ConsumerDeadLetterAlarm",
+        "HomePageRollupBehindAlarm",
+    }
     specific = (
         {"ConsumersBehindAlarm"}
         if topology == "Streams"
