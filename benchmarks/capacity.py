@@ -1143,13 +1143,17 @@ def with_clock(
     if read_bounds is not None:
         kinds.append(("reads", "rcu", "read by the clock", read_bounds, True))
     for shape, line in rated.items():
-        for figures in (line.per_key, line.total):
+        # a bound is the shape's in all: a pool's key takes its share (one invocation's
+        # requests of a pool spread over its keys — the roll-up reads each counter once)
+        pools = [s.keys for s in line.spreads.values() if s.kind == "pool"]
+        share = 1.0 / max(pools) if pools else 1.0
+        for figures, part in ((line.per_key, share), (line.total, 1.0)):
             for count, unit, noted, limits, at_bound in kinds:
                 done = figures.pop(f"clock {count}", 0.0)
                 units = figures.pop(f"clock {unit}", 0.0)
                 if not done:
                     continue
-                bound = limits.get(shape, done)
+                bound = limits[shape] * part if shape in limits else done
                 kept = bound if at_bound else min(done, bound)
                 figures[count] = figures.get(count, 0.0) + kept
                 figures[unit] = figures.get(unit, 0.0) + units * kept / done
