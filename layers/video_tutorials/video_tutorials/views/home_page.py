@@ -247,7 +247,11 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
             "ProjectionExpression": ", ".join(f"#shown{n}" for n in range(len(_SHOWN))),
             "ExpressionAttributeNames": {f"#shown{n}": name for n, name in enumerate(_SHOWN)},
             "ConsistentRead": consistent,
-            "Limit": page_size + TOTAL_SHARDS + 4,
+            # what a page shows and no more (a query's read units are the items it reads):
+            # the total's items (``summary#rolled``, and ``summary`` from before), a page
+            # and one more video, which says there is a next page; counters from before
+            # (``summary#{n}``) take further requests of the same query
+            "Limit": page_size + 3,
         }
         total = 0
         if after is not None:
