@@ -7,7 +7,7 @@ domain half says how a view item's state maps to attributes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from . import aws
@@ -148,12 +148,21 @@ class DynamoViewRepository(Generic[S]):
 
     def load(self, keys: Sequence[str]) -> dict[str, ViewItem[S]]:
         """The stored items among ``keys``, strongly consistent (BatchGetItem, 100 a call)."""
+        if not keys:
+            return {}
+        return self.items_of(keys, self.batch_get([self.key_of(k) for k in keys], consistent=True))
+
+    def items_of(
+        self, keys: Sequence[str], rows: Iterable[Mapping[str, Any]]
+    ) -> dict[str, ViewItem[S]]:
+        """The view items of ``keys`` among ``rows`` (stored items, as plain values): what
+        ``load`` makes of what it read, for a view that reads more in the same request."""
         found: dict[str, ViewItem[S]] = {}
         if not keys:
             return found
         key_names = sorted(self.key_of(keys[0]))
         by_table_key = {tuple(sorted(self.key_of(k).items())): k for k in keys}
-        for values in self.batch_get([self.key_of(k) for k in keys], consistent=True):
+        for values in rows:
             key = by_table_key[tuple((name, values[name]) for name in key_names)]
             found[key] = ViewItem(
                 key=key,

@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,6 +198,14 @@ def _shown(values: dict[str, Any]) -> VideoSummary:
     )
 
 
+def _snapshot_key(video_id: str) -> dict[str, str]:
+    return {"pageId": part_key(video_id, _ROLLED_PART), "itemId": ROLLED_ID}
+
+
+def _snapshot_of(values: Mapping[str, Any]) -> Snapshot:
+    return Snapshot(int(values.get("views", 0)), _decode_counts(str(values.get("counts", ""))))
+
+
 def _encode_counts(counts: Sequence[int]) -> str:
     return ",".join(str(count) for count in counts)
 
@@ -219,6 +228,8 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
         self.choose_shard = choose_shard or (lambda: random.randrange(TOTAL_SHARDS))  # noqa: S311 - spread, not secrecy
         #: whether a save reads the snapshots for its confirmations (not in a replay)
         self.confirms = True
+        #: the snapshots ``load`` read with the count items, for this thread's ``save``
+        self._loaded = threading.local()
         super().__init__(
             table_name,
             key_of=_key,
@@ -290,7 +301,28 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
         it, and each batch would read a snapshot a video (the roll-up still follows it)."""
         replaying = copy.copy(self)
         replaying.confirms = False
+        replaying._loaded = threading.local()
         return replaying
+
+    def load(self, keys: Sequence[str]) -> dict[str, ViewItem[VideoSummary]]:
+        """The stored items among ``keys`` and, in the same request, the snapshots of the
+        videos whose count items they are (strongly consistent): what ``save`` needs for
+        their confirmations, without a request more on the viewer's path."""
+        videos = (
+            sorted({entity_of(k) for k in keys if PART_SEPARATOR in k}) if self.confirms else []
+        )
+        if not videos:
+            self._loaded.snapshots = {}
+            return super().load(keys)
+        rows = list(
+            self.batch_get([*map(_key, keys), *map(_snapshot_key, videos)], consistent=True)
+        )
+        self._loaded.snapshots = {
+            entity_of(values["pageId"]): _snapshot_of(values)
+            for values in rows
+            if values.get("itemId") == ROLLED_ID
+        }
+        return self.items_of(keys, [values for values in rows if values.get("itemId") != ROLLED_ID])
 
     def confirmation(self, stream_name: str) -> Confirmation | None:
         """What the view has applied of ``stream_name`` (strongly consistent; its count
@@ -358,9 +390,11 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
         (``videoViews``: the video's snapshot, its shards in this batch at their new
         counts). A page item is updated, not replaced: what the roll-up wrote stays.
         """
-        snapshots = self._snapshots(
-            {entity_of(after.key) for _, after in changes if PART_SEPARATOR in after.key}
-        )
+        videos = {entity_of(after.key) for _, after in changes if PART_SEPARATOR in after.key}
+        # read by ``load`` with the count items (a video without one has none yet)
+        loaded: dict[str, Snapshot] | None = getattr(self._loaded, "snapshots", None)
+        self._loaded.snapshots = None
+        snapshots = loaded if loaded is not None else self._snapshots(videos)
         batch_counts: dict[str, dict[int, int]] = {}
         for _, after in changes:
             if PART_SEPARATOR in after.key:
@@ -395,16 +429,8 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
         wanted = sorted(video_ids)
         if not wanted or not (self.confirms or always):
             return {}
-        found = self.batch_get(
-            [{"pageId": part_key(v, _ROLLED_PART), "itemId": ROLLED_ID} for v in wanted],
-            consistent=False,
-        )
-        return {
-            entity_of(values["pageId"]): Snapshot(
-                int(values.get("views", 0)), _decode_counts(str(values.get("counts", "")))
-            )
-            for values in found
-        }
+        found = self.batch_get([_snapshot_key(v) for v in wanted], consistent=False)
+        return {entity_of(values["pageId"]): _snapshot_of(values) for values in found}
 
     def _page_item_update(
         self, before: ViewItem[VideoSummary], after: ViewItem[VideoSummary]
@@ -504,7 +530,7 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
         rolled = sum(counts)
         self._raise(_key(video_id), {"rolledViews": rolled}, also={"videoId": video_id})
         self._raise(
-            {"pageId": part_key(video_id, _ROLLED_PART), "itemId": ROLLED_ID},
+            _snapshot_key(video_id),
             {"views": before + rolled},
             also={"counts": _encode_counts(counts)},
         )
