@@ -260,3 +260,20 @@ def test_a_forged_own_viewings_cookie_is_no_cookie():
         response = app.resolve(an_api_request("GET", "/", cookies={"__Host-viewed": value}), {})
         assert response["statusCode"] == 200
         assert "Viewers have watched 10 videos" in page_text(response)
+
+
+def test_a_viewed_video_the_last_copy_showed_is_not_read_apart_from_the_page():
+    """A copy's refresh reads a viewer's video beside the page only when the last copy did
+    not show it (a viral video's snapshot is not read by every instance's every refresh)."""
+    view = a_view(3)
+    app, site, clock = a_home(view)
+    get(app)
+    view.apply(VIDEO_ID, VIEWING, 0)
+    view.confirmed_views[VIDEO_ID] = 4
+    get(app, cookies=written_cookie(site, VIEWING, 0))  # on the copy: no read apart
+    clock.now += 2.0
+
+    text = get(app, cookies=written_cookie(site, VIEWING, 0))
+
+    assert "Intro 4 views" in text
+    assert view.afters == [None, None]  # the page again, and nothing read apart

@@ -150,7 +150,11 @@ class PageCopies:
 
     def _read(self, after: str | None, now: float) -> PageCopy:
         # the videos off the page first: the total, read after, holds at least their views
-        wanted = list(self._viewed)
+        # (a video the last copy showed is taken to be on it still: should it have left the
+        # page, the new copy does not know it, and the next viewing of it reads again)
+        previous = self._copies.get(after)
+        shown_before = {video.video_id for video in previous.page.videos} if previous else set()
+        wanted = [video_id for video_id in self._viewed if video_id not in shown_before]
         off_page = self.home_page.views_of(wanted) if wanted else {}
         page = self.home_page.home_page(after=after)
         shown = {video.video_id for video in page.videos}
