@@ -484,23 +484,22 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
 
     # -- writing: the roll-up ------------------------------------------------------------
 
-    def roll_up(self, video_ids: Iterable[str], *, total: bool = True) -> None:
+    def roll_up(self, video_ids: Iterable[str]) -> None:
         """Sum each video's count items into its page item (``rolledViews``) and its snapshot,
-        and (``total``) the total's counters into ``summary#rolled``.
+        and the total's counters into ``summary#rolled``.
 
         Reads are strongly consistent, so a roll-up that follows a count item's write
         includes it; each write only ever raises what it replaces (a roll-up that read
         less, finishing after one that read more, changes nothing). Each write follows
         its own read at once (the total first), so the two are as close as they can be.
         """
-        if total:
-            counters = self.batch_get(
-                [{"pageId": total_item_id(n), "itemId": COUNT_ID} for n in range(TOTAL_SHARDS)],
-                consistent=True,
-                attributes=("videosWatched",),
-            )
-            watched = sum(int(values.get("videosWatched", 0)) for values in counters)
-            self._raise({"pageId": PAGE_ID, "itemId": ROLLED_TOTAL_ID}, {"videosWatched": watched})
+        counters = self.batch_get(
+            [{"pageId": total_item_id(n), "itemId": COUNT_ID} for n in range(TOTAL_SHARDS)],
+            consistent=True,
+            attributes=("videosWatched",),
+        )
+        watched = sum(int(values.get("videosWatched", 0)) for values in counters)
+        self._raise({"pageId": PAGE_ID, "itemId": ROLLED_TOTAL_ID}, {"videosWatched": watched})
         for video_id in sorted(set(video_ids)):
             self._roll_video(video_id)
 
