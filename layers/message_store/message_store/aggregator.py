@@ -69,10 +69,14 @@ class Aggregator(Generic[S]):
         *,
         key_of: Callable[[StoredMessage], str | None] = item_key_by_cardinal_id,
         views: Callable[..., ViewRepository[S]] | None = None,
+        replay_key_of: Callable[[StoredMessage], str | None] | None = None,
     ) -> None:
         self.name = name
         self.projection = projection
         self.key_of = key_of
+        #: the item a message folds into in a replay, when not ``key_of``'s (a view that
+        #: keeps live writes apart may keep a replay's together: fewer items to write)
+        self.replay_key_of = replay_key_of
         #: the view repository on a table name (what ``rebuild`` and tools open)
         self.views = views
         self.declaration = (
@@ -80,6 +84,12 @@ class Aggregator(Generic[S]):
             if projection.every_message is not None
             else Declaration.of(name, projection.contracts)
         )
+
+    def for_replay(self) -> Aggregator[S]:
+        """This aggregator as a replay folds it (keyed by ``replay_key_of``, when it has one)."""
+        if self.replay_key_of is None:
+            return self
+        return Aggregator(self.name, self.projection, key_of=self.replay_key_of, views=self.views)
 
     def bind(
         self,

@@ -16,23 +16,29 @@ A replay goes in **rounds**: the lanes not done yet are read ``workers`` at a ti
 side, each read at most a ``workers``-th of ``fold`` messages (and of a 1,000-item page),
 until ``fold`` messages have come or every lane has been read once. Each read is folded as
 it comes, while the others are still being read (a stream's messages all come from one
-lane, in order, and projections commute across streams); the round's items are written
-**together** once its reads are in, so that an item many lanes feed (a total, a video's
-item fed by its viewing streams in every partition) is written once a round rather than
-once a lane. The next round is read while one is written.
+lane, in order, and projections commute across streams). The next round is read while one
+is folded or written.
+
+Rounds are **held**: their folded items are written together, with the cursor after them,
+once ``write_every`` messages have been folded (50,000 by default; with a rate cap, every
+round), when every lane is done, or when the replay stops (a deadline). So an item many
+reads feed — a total, a video's count item fed round after round by its viewing stream, a
+video's item fed by its streams in every partition — is written once per ``write_every``
+messages, rather than once a round or once a lane; a crash loses at most what was held,
+read again from the cursor.
 
 The replay keeps the items as it last loaded or wrote them, so a later round folds onto
 them without loading them again; after the view was emptied by the same run, nothing is
 loaded at all. Every view write is conditional on the version folded onto: a write that
-meets another writer's — or a message whose fold fails — has the round folded again the
-plain way (``BoundAggregator.apply``: items loaded anew, the round's messages merged in
+meets another writer's — or a message whose fold fails — has the held rounds folded again
+the plain way (``BoundAggregator.apply``: items loaded anew, their messages merged in
 global order, a message already applied skipped by its position).
 
 The **cursor** (``ReplayCursor``, with where it is kept and the progress it tells, in
-``replay_cursor``) says how far each lane has been applied; it is saved after every round,
+``replay_cursor``) says how far each lane has been applied; it is saved after every write,
 on the condition that no other runner has claimed the rebuild since. Folding is
-idempotent — each view item keeps the last position of each stream it applied — so a round
-applied again after a crash changes nothing, and a replay resumes from its cursor.
+idempotent — each view item keeps the last position of each stream it applied — so rounds
+applied again after a crash change nothing, and a replay resumes from its cursor.
 
 The replay covers what was written before ``until`` (the moment the live consumer was
 paused, or a later one): each lane goes on until the store's settle window has passed it,
@@ -76,6 +82,8 @@ CONFLICT_ATTEMPTS = 10
 MAX_WORKERS = 64
 #: Messages folded together at most, by default (a round's reads share them out).
 FOLD = 5_000
+#: Messages folded before the view is written and the cursor saved, by default.
+WRITE_EVERY = 50_000
 
 
 # -- throttling ------------------------------------------------------------------------------
@@ -135,11 +143,19 @@ class ReplayOptions:
     segments: int = 4
     #: messages folded together at most (a round's reads share them out)
     fold: int = FOLD
+    #: messages folded before the view is written and the cursor saved (rounds are held
+    #: until then; with a rate cap every round is written)
+    write_every: int = WRITE_EVERY
 
     def __post_init__(self) -> None:
-        for name, highest in (("workers", MAX_WORKERS), ("batch", 10_000), ("fold", 100_000)):
+        for name, highest in (
+            ("workers", MAX_WORKERS),
+            ("batch", 10_000),
+            ("fold", 100_000),
+            ("write_every", 1_000_000),
+        ):
             value = getattr(self, name)
-            if value is None and name != "fold":
+            if value is None and name not in ("fold", "write_every"):
                 continue
             if isinstance(value, bool) or not isinstance(value, int):
                 raise InvalidArgumentError(f"{name} must be an int, not {value!r}")
@@ -159,6 +175,12 @@ class ReplayOptions:
         if self.rate is not None:
             return min(self.fold, max(int(self.rate), 1))
         return self.fold
+
+    @property
+    def write_limit(self) -> int:
+        """Messages folded before the view is written: ``write_every``; with a rate cap, a
+        round's (the rebuild's writes then keep to the rate too)."""
+        return self.round_limit if self.rate is not None else self.write_every
 
     def read_limit(self, workers: int) -> int:
         """Messages per read: ``batch``, or the share of a round each of ``workers`` reads
@@ -211,7 +233,8 @@ class _Reading:
             yield read
 
 
-#: View items a replay keeps as it last loaded or wrote them, at most (then it loads again).
+#: View items a replay keeps as it last loaded or wrote them, at most (then it loads again);
+#: held rounds are written when they have changed this many.
 MAX_KNOWN = 20_000
 
 
@@ -252,21 +275,27 @@ class _KnownItems:
         self.complete = False
 
 
-class _RoundFold:
-    """A round folded read by read as its reads come (each read's messages in order: a
-    stream's messages all come from one lane, and projections commute across streams),
-    written once at the end. Messages whose items are not known wait for the end, to be
-    loaded in one request."""
+class _HeldFold:
+    """Rounds folded read by read as their reads come (each read's messages in order: a
+    stream's messages all come from one lane, and projections commute across streams), and
+    held until they are written together. A read whose items are not known waits for the end
+    of its round, to be loaded with the round's others in one request."""
 
     def __init__(self, bound: BoundAggregator[Any], known: _KnownItems) -> None:
         self.bound = bound
         self.known = known
         self.after: dict[str, ViewItem[Any]] = {}
         self.waiting: list[list[StoredMessage]] = []
+        #: the held rounds' reads, in order (the cursor goes past them once they are written)
+        self.reads: list[_Read] = []
+        #: the held reads' messages (folded again the plain way when the write cannot be)
+        self.messages: list[list[StoredMessage]] = []
+        self.held = 0
         self.failed = False
 
     def add(self, messages: list[StoredMessage]) -> None:
-        """Fold one read's messages now, or keep them for the end when items must be loaded."""
+        """Fold one read's messages now, or keep them for the round's end when items must be
+        loaded."""
         if self.failed:
             return
         if not self.known.complete and self.known.missing(self.bound.keys_of(messages)):
@@ -274,10 +303,8 @@ class _RoundFold:
             return
         self._fold(messages)
 
-    def finish(self) -> bool:
-        """Load what is missing, fold what waited, write the changed items once; False when
-        a message failed (nothing written: the round must be folded again the plain way).
-        Raises ``ViewConflictError`` when another writer wrote an item meanwhile."""
+    def end_round(self, reads: list[_Read]) -> None:
+        """The round's reads are in: load the items missing, fold what waited, hold them."""
         if self.waiting and not self.failed:
             keys = self.known.missing(
                 {key for messages in self.waiting for key in self.bound.keys_of(messages)}
@@ -286,6 +313,22 @@ class _RoundFold:
                 self.known.loaded(keys, self.bound.views.load(keys))
             for messages in self.waiting:
                 self._fold(messages)
+        self.waiting = []
+        self.reads.extend(reads)
+        for read in reads:
+            if read.messages:
+                self.messages.append(read.messages)
+                self.held += len(read.messages)
+
+    def full(self, limit: int) -> bool:
+        """Whether to write now: ``limit`` messages held, too many items changed, or a
+        message failed (the rounds are then folded again the plain way, which stops there)."""
+        return self.failed or self.held >= limit or len(self.after) >= MAX_KNOWN
+
+    def write(self) -> bool:
+        """Write the changed items once; False when a message failed (nothing written: the
+        held rounds must be folded again the plain way). Raises ``ViewConflictError`` when
+        another writer wrote an item meanwhile."""
         if self.failed:
             return False
         changes = self.bound.changes(self.known.items, self.after)
@@ -306,7 +349,7 @@ class Replay:
 
     ``run(cursor)`` goes on until every lane is done, ``stop()`` says to stop (a deadline:
     it is asked between rounds), or a read or a fold fails (the error is raised). After
-    every round the lanes' places are saved in the cursor.
+    every write of the held rounds the lanes' places are saved in the cursor.
     """
 
     def __init__(
@@ -351,7 +394,7 @@ class Replay:
     ) -> bool:
         """Replay the cursor's lanes that are not done; True when every lane is done.
 
-        The cursor is saved after every round but the last: when every lane is done, the
+        The cursor is saved after every write but the last: when every lane is done, the
         caller saves it (with what it does next: a rebuild marks it finished). ``prepare``
         runs while the first round is read, before anything is written (a fresh rebuild
         empties the view there).
@@ -361,7 +404,7 @@ class Replay:
             if prepare is not None:
                 prepare()
             return True
-        bound = self.aggregator.bind(
+        bound = self.aggregator.for_replay().bind(
             views=self.views, store=self.store, logger=self.log, skips=self.skips, attempts=3
         )
         workers = min(self.options.workers or MAX_WORKERS, len(lanes))
@@ -376,9 +419,10 @@ class Replay:
             )
             return _Reading(future, arrivals)
 
-        #: where each lane's next read starts (ahead of the cursor while a round is saved)
+        #: where each lane's next read starts (ahead of the cursor while rounds are held)
         places = {lane.name: _place_of(lane) for lane in lanes}
         known = _KnownItems(complete=self.view_empty)
+        held = _HeldFold(bound, known)
         reading: _Reading | None = None
         start = 0
         try:
@@ -388,30 +432,30 @@ class Replay:
             while True:
                 if reading is None:
                     reading = read_round(lanes, dict(places), start)
-                folding = _RoundFold(bound, known)
                 for read in reading.arrived():  # folded as they come, while the rest is read
                     if read.messages:
                         if self.throttle is not None:
                             self.throttle.acquire(len(read.messages))
-                        folding.add(read.messages)
+                        held.add(read.messages)
                 reads, start = reading.future.result()
                 reading = None
+                held.end_round(reads)
                 places.update({read.lane.name: read.place for read in reads})
                 done = {read.lane.name for read in reads if read.done}
                 lanes = [lane for lane in lanes if lane.name not in done]
-                messages = [read.messages for read in reads if read.messages]
-                if lanes and messages and not stop():  # the next round, read meanwhile
+                came = any(read.messages for read in reads)
+                stopping = stop()
+                if lanes and came and not stopping:  # the next round, read meanwhile
                     reading = read_round(lanes, dict(places), start)
-                if messages:
-                    self._save(bound, folding, messages)
-                    self._advance(cursor, reads, save=bool(lanes))
-                elif done:
-                    self._advance(cursor, reads, save=bool(lanes))
+                if not lanes or stopping or held.full(self.options.write_limit):
+                    held = self._write(bound, held, cursor, save=bool(lanes))
+                if came or done:
+                    self._tell(cursor, held)
                 if not lanes:
                     return cursor.finished
-                if stop():
+                if stopping:
                     return False
-                if reading is None and not messages:
+                if reading is None and not came:
                     # caught up: wait for the settle window to pass ``until``
                     wait_for = cursor.until + self.store.settle_window - self.clock()
                     if wait_for > 0:
@@ -507,22 +551,28 @@ class Replay:
 
     # -- folding -----------------------------------------------------------------------------
 
-    def _save(
-        self,
-        bound: BoundAggregator[Any],
-        folding: _RoundFold,
-        messages: list[list[StoredMessage]],
-    ) -> None:
-        """Write what a round folded; when its fold failed or its write met another
-        writer's, fold the round again the plain way (items loaded anew, the messages merged
-        in global order: idempotent, each message applied is skipped by its position)."""
+    def _write(
+        self, bound: BoundAggregator[Any], held: _HeldFold, cursor: ReplayCursor, *, save: bool
+    ) -> _HeldFold:
+        """Write the held rounds, then move the cursor past them (saved when ``save``);
+        what is held from then on."""
+        if held.messages:
+            self._save(bound, held)
+        if held.messages or any(read.done for read in held.reads):
+            self._advance(cursor, held.reads, save=save)
+        return _HeldFold(bound, held.known)
+
+    def _save(self, bound: BoundAggregator[Any], held: _HeldFold) -> None:
+        """Write what the held rounds folded; when a fold failed or the write met another
+        writer's, fold them again the plain way (items loaded anew, the messages merged in
+        global order: idempotent, each message applied is skipped by its position)."""
         try:
-            if folding.finish():
+            if held.write():
                 return
         except ViewConflictError:
-            self.log.info("a view item changed meanwhile; folding the round again")
-        folding.known.forget()
-        self._fold(bound, list(heapq.merge(*messages, key=lambda m: m.global_position)))
+            self.log.info("a view item changed meanwhile; folding the held rounds again")
+        held.known.forget()
+        self._fold(bound, list(heapq.merge(*held.messages, key=lambda m: m.global_position)))
 
     def _fold(self, bound: BoundAggregator[Any], messages: list[StoredMessage]) -> None:
         """Apply a round; a conflict with another writer folds it again (idempotent)."""
@@ -537,24 +587,38 @@ class Replay:
                 return
 
     def _advance(self, cursor: ReplayCursor, reads: list[_Read], *, save: bool = True) -> None:
-        replayed = 0
-        for read in reads:
-            lane = read.lane
-            if lane.is_segment:
-                lane.start = read.place
-            else:
-                lane.after = read.place
-            if read.messages and lane.first is None:
-                lane.first = read.messages[0].global_position
-            lane.replayed += len(read.messages)
-            lane.done = read.done
-            replayed += len(read.messages)
-        cursor.run_replayed += replayed
-        cursor.updated_at = self.clock()
+        """Move the cursor past ``reads`` (written), saved when ``save``."""
+        _move(cursor, reads, self.clock())
         if save:
             self.cursors.save(cursor)
-        if self.on_batch is not None:
-            self.on_batch(cursor.copy())
+
+    def _tell(self, cursor: ReplayCursor, held: _HeldFold) -> None:
+        """Tell ``on_batch`` the progress after a round: the cursor as it is saved once the
+        held rounds are written (the rounds read and folded so far)."""
+        if self.on_batch is None:
+            return
+        shown = cursor.copy()
+        if held.reads:
+            _move(shown, held.reads, self.clock())
+        self.on_batch(shown)
+
+
+def _move(cursor: ReplayCursor, reads: list[_Read], now: float) -> None:
+    """Move ``cursor``'s lanes past ``reads``, in order."""
+    replayed = 0
+    for read in reads:
+        lane = cursor.lanes[read.lane.name]
+        if lane.is_segment:
+            lane.start = read.place
+        else:
+            lane.after = read.place
+        if read.messages and lane.first is None:
+            lane.first = read.messages[0].global_position
+        lane.replayed += len(read.messages)
+        lane.done = read.done
+        replayed += len(read.messages)
+    cursor.run_replayed += replayed
+    cursor.updated_at = now
 
 
 def _place_of(lane: Lane) -> Any:

@@ -370,6 +370,7 @@ class RebuildRequest(BaseModel):
     batch: int | None = Field(default=None, ge=1, le=10_000)
     rate: float | None = Field(default=None, gt=0)
     fold: int | None = Field(default=None, ge=1, le=100_000)
+    write_every: int | None = Field(default=None, ge=1, le=1_000_000)
     merged: bool = False
     #: at most this long per invocation (default: until the margin before its timeout)
     max_seconds: float | None = Field(default=None, gt=0, le=900)
@@ -379,14 +380,17 @@ class RebuildRequest(BaseModel):
 
     def options(self) -> ReplayOptions | None:
         """The replay's options, when the request sets any."""
-        if (self.workers, self.batch, self.rate, self.fold) == (None,) * 4 and not self.merged:
+        sizes = {"fold": self.fold, "write_every": self.write_every}
+        if (self.workers, self.batch, self.rate, *sizes.values()) == (None,) * 5 and not (
+            self.merged
+        ):
             return None
         return ReplayOptions(
             workers=self.workers,
             batch=self.batch,
             rate=self.rate,
             merged=self.merged,
-            **({"fold": self.fold} if self.fold is not None else {}),
+            **{name: value for name, value in sizes.items() if value is not None},
         )
 
 
@@ -794,6 +798,12 @@ def main(argv: list[str] | None = None) -> None:
         help="messages folded into the view together at most, a round (default: 5,000)",
     )
     parser.add_argument(
+        "--write-every",
+        type=int,
+        help="messages folded before the view is written and the cursor saved (default: "
+        "50,000; with --rate, every round)",
+    )
+    parser.add_argument(
         "--merged",
         action="store_true",
         help="one lane per category, its partitions merged (after CategoryPartitions grew)",
@@ -822,6 +832,7 @@ def main(argv: list[str] | None = None) -> None:
             workers=arguments.workers,
             batch=arguments.batch,
             fold=arguments.fold,
+            write_every=arguments.write_every,
             rate=arguments.rate,
             merged=arguments.merged,
             drain_seconds=arguments.drain_seconds,

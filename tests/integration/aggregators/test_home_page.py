@@ -534,3 +534,44 @@ def test_a_videos_views_from_before_the_count_items_stay_counted(store, home_pag
     confirmed = views.confirmation(stream)
     assert confirmed is not None
     assert (confirmed.position, confirmed.views) == (1, 7)
+
+
+def test_a_video_viewed_before_it_is_published_keeps_its_rolled_views(
+    store, home_page, home_page_views
+):
+    """The roll-up makes a video's page item when its viewings come first; the video's
+    publishing, applied after, updates that item (its views stay), while a page item no one
+    made yet is put — on the condition that no roll-up made it meanwhile: a put that meets
+    one is refused (a conflict: the batch is folded again, the item loaded, and updated)."""
+    from message_store.view_item import ViewConflictError, ViewItem
+    from video_tutorials.views.home_page import HomePageViews, VideoSummary
+
+    video = str(uuid.uuid4())
+    record_viewings(store, video, 2)
+    assert home_page.handle_event(stream_event(stored_items(store, viewing_stream(video)))) == {
+        "batchItemFailures": []
+    }
+    assert home_page_views.get(video).views == 2  # the roll-up's page item (unpublished)
+
+    blind = HomePageViews(home_page_views.table_name, client=home_page_views.client)
+    new = ViewItem(key=video, state=VideoSummary(video_id=video))
+    published = ViewItem(key=video, state=VideoSummary(video_id=video, published=True))
+    with pytest.raises(ViewConflictError):
+        blind.save([(new, published)])  # a put, as if nothing were there: refused
+
+    store.write(
+        video_stream(video),
+        VideoPublished(
+            video_id=video,
+            owner_id=str(uuid.uuid4()),
+            source_uri="s3://in/1.mov",
+            transcoded_uri="s3://v/1.mp4",
+        ).to_message(),
+    )
+    assert home_page.handle_event(stream_event(stored_items(store, video_stream(video)))) == {
+        "batchItemFailures": []
+    }
+
+    shown = home_page_views.get(video)
+    assert (shown.published, shown.views) == (True, 2)
+    assert [(v.video_id, v.views) for v in home_page_views.home_page().videos] == [(video, 2)]

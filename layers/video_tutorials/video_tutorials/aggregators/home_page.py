@@ -4,7 +4,8 @@ Reads ``viewing`` (``VideoViewed``) and ``videoPublishing`` (``VideoPublished``,
 ``VideoNamed``). A video's page item is keyed by the video id, the id of its publishing
 stream; a viewing is counted in the count item of its stream's shard
 (``{videoId}|views{shard}``, ``views/home_page.py``), not in the page item: the roll-up
-sums those into the page.
+sums those into the page. A rebuild counts a video's viewings in its rebuilt count
+(``{videoId}|rebuilt``), which the roll-up sums in too.
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ from message_store.view_item import PART_SEPARATOR, entity_of
 
 from ..contracts.video_publishing import VideoNamed, VideoPublished
 from ..contracts.viewing import VideoViewed
-from ..views.home_page import COUNT_ID, HomePageViews, VideoSummary, count_key_of
+from ..views.home_page import (
+    COUNT_ID,
+    HomePageViews,
+    VideoSummary,
+    count_key_of,
+    rebuilt_key_of,
+)
 
 NAME = "home-page"
 
@@ -53,8 +60,18 @@ def item_of(message: StoredMessage) -> str | None:
     return count_key_of(message.stream_name) or cardinal_id(message.stream_name)
 
 
+def replayed_item_of(message: StoredMessage) -> str | None:
+    """The item a message folds into in a rebuild: a viewing in its video's rebuilt count
+    (one item a video to write, not one a viewing shard), anything else as live."""
+    return rebuilt_key_of(message.stream_name) or cardinal_id(message.stream_name)
+
+
 home_page_aggregator: Aggregator[VideoSummary] = Aggregator(
-    NAME, home_page_projection, key_of=item_of, views=HomePageViews
+    NAME,
+    home_page_projection,
+    key_of=item_of,
+    views=HomePageViews,
+    replay_key_of=replayed_item_of,
 )
 
 

@@ -25,6 +25,15 @@ all write one item and one partition:
   Others' viewings reach the page one roll-up late; a viewer's own, never: their
   confirmation's ``videoViews`` is the snapshot with their shard's current count.
 
+A **rebuild** counts a video's viewings together, in one **rebuilt count** item
+(``{videoId}|rebuilt``, a partition of its own: every viewing replayed, with each of the
+video's streams' last position — 128 shards' positions take a few hundred bytes), not in
+its count items: a replay writes an item a video, not one a viewing shard. Live viewings
+after it are counted in the count items as ever; a count item a rebuild left absent takes
+its stream's position from the rebuilt count when it is first written (``load``), so a
+viewing both replayed and delivered live counts once. A video's views are what its page
+item counted before the count items (``views``), its rebuilt count and its count items.
+
 A video's page item written before the count items keeps the views it counted then
 (``views``); the page shows those plus ``rolledViews``. Items counted before keep their old
 positions, so the view is rebuilt once after the change (docs/operations.md).
@@ -70,6 +79,7 @@ COUNT_ID = "count"
 #: the ``itemId`` of a video's snapshot (``pageId = "{videoId}|rolled"``)
 ROLLED_ID = "rolled"
 _ROLLED_PART = "rolled"
+_REBUILT_PART = "rebuilt"
 _TRANSACTION_LIMIT = 100
 #: Published videos a home page shows; the next page starts after the last one's id.
 PAGE_SIZE = 24
@@ -150,8 +160,25 @@ def count_key_of(stream_name: str) -> str | None:
     return count_key(video_id, int(shard) % SHARDS if shard.isdigit() else 0)
 
 
+def rebuilt_key(video_id: str) -> str:
+    """The aggregator key of the item a rebuild counts ``video_id``'s viewings in."""
+    return part_key(video_id, _REBUILT_PART)
+
+
+def rebuilt_key_of(stream_name: str) -> str | None:
+    """The rebuilt count a viewing stream is replayed into (its video's); ``None`` for any
+    other stream."""
+    counted_in = count_key_of(stream_name)
+    return rebuilt_key(entity_of(counted_in)) if counted_in is not None else None
+
+
 def _shard_of_key(key: str) -> int:
     return int(key.rsplit("|views", 1)[1])
+
+
+def _is_count_key(key: str) -> bool:
+    """Whether ``key`` is a count item's (``{videoId}|views{n}``)."""
+    return PART_SEPARATOR in key and key.rsplit(PART_SEPARATOR, 1)[1].startswith("views")
 
 
 def _is_total(item_id: str) -> bool:
@@ -290,11 +317,14 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
 
     def has_applied(self, key: str, stream_name: str, position: int) -> bool:
         """Whether video ``key`` has applied ``stream_name`` up to ``position`` (a viewing
-        stream of the video: in the count item that counts it)."""
+        stream of the video: in the count item that counts it, or else in the video's
+        rebuilt count)."""
         counted_in = count_key_of(stream_name)
-        if counted_in is not None and entity_of(counted_in) == key:
-            key = counted_in
-        return super().has_applied(key, stream_name, position)
+        if counted_in is None or entity_of(counted_in) != key:
+            return super().has_applied(key, stream_name, position)
+        return super().has_applied(counted_in, stream_name, position) or super().has_applied(
+            rebuilt_key(key), stream_name, position
+        )
 
     def for_replay(self) -> HomePageViews:
         """This view without confirmations' snapshots: a rebuild has no viewer waiting on
@@ -308,12 +338,10 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
         """The stored items among ``keys`` and, in the same request, the snapshots of the
         videos whose count items they are (strongly consistent): what ``save`` needs for
         their confirmations, without a request more on the viewer's path."""
-        videos = (
-            sorted({entity_of(k) for k in keys if PART_SEPARATOR in k}) if self.confirms else []
-        )
+        videos = sorted({entity_of(k) for k in keys if _is_count_key(k)}) if self.confirms else []
         if not videos:
             self._loaded.snapshots = {}
-            return super().load(keys)
+            return self._with_rebuilt_positions(keys, self._stored(super().load(keys)))
         rows = list(
             self.batch_get([*map(_key, keys), *map(_snapshot_key, videos)], consistent=True)
         )
@@ -322,7 +350,41 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
             for values in rows
             if values.get("itemId") == ROLLED_ID
         }
-        return self.items_of(keys, [values for values in rows if values.get("itemId") != ROLLED_ID])
+        found = self.items_of(keys, [row for row in rows if row.get("itemId") != ROLLED_ID])
+        return self._with_rebuilt_positions(keys, self._stored(found))
+
+    def _stored(
+        self, found: dict[str, ViewItem[VideoSummary]]
+    ) -> dict[str, ViewItem[VideoSummary]]:
+        """``found``, its page items remembered for this thread's ``save`` (one the roll-up
+        made, never written by the aggregator, is updated, not put)."""
+        stored = getattr(self._loaded, "stored", None) or set()
+        self._loaded.stored = stored | {k for k in found if PART_SEPARATOR not in k}
+        return found
+
+    def _with_rebuilt_positions(
+        self, keys: Sequence[str], found: dict[str, ViewItem[VideoSummary]]
+    ) -> dict[str, ViewItem[VideoSummary]]:
+        """``found``, and each count item among ``keys`` that is not stored yet as its
+        video's rebuilt count leaves it: no viewings, its streams' positions as replayed (a
+        request more, only when a count item is absent: after a rebuild, or a stream's first
+        viewing)."""
+        absent = [k for k in keys if k not in found and _is_count_key(k)]
+        if not absent:
+            return found
+        wanted = [rebuilt_key(video) for video in sorted({entity_of(k) for k in absent})]
+        rebuilt = self.items_of(
+            wanted,
+            self.batch_get([_key(k) for k in wanted], consistent=True, attributes=(POSITIONS,)),
+        )
+        for key in absent:
+            replayed = rebuilt.get(rebuilt_key(entity_of(key)))
+            if replayed is None:
+                continue
+            positions = {s: p for s, p in replayed.positions.items() if count_key_of(s) == key}
+            if positions:
+                found[key] = ViewItem(key, VideoSummary(), positions)
+        return found
 
     def confirmation(self, stream_name: str) -> Confirmation | None:
         """What the view has applied of ``stream_name`` (strongly consistent; its count
@@ -331,17 +393,25 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
         if key is None:
             return None
         values = self._read(key)
-        if values is None:
+        if values is not None:
+            position = decode_positions(key, values.get(POSITIONS) or {}).get(stream_name, -1)
+            if position >= 0:
+                return Confirmation(
+                    stream_name,
+                    position,
+                    entity_of(key),
+                    int(values.get("videoViews", values.get("views", 0))),
+                )
+        # applied by a rebuild only: its rebuilt count says how far (rare: a request more)
+        video_id = entity_of(key)
+        replayed = self._read(rebuilt_key(video_id))
+        if replayed is None:
             return None
-        position = decode_positions(key, values.get(POSITIONS) or {}).get(stream_name, -1)
+        stored = replayed.get(POSITIONS) or {}
+        position = decode_positions(rebuilt_key(video_id), stored).get(stream_name, -1)
         if position < 0:
             return None
-        return Confirmation(
-            stream_name,
-            position,
-            entity_of(key),
-            int(values.get("videoViews", values.get("views", 0))),
-        )
+        return Confirmation(stream_name, position, video_id, self.counted(video_id))
 
     def views_of(self, video_ids: Sequence[str]) -> dict[str, int]:
         """The views of each of ``video_ids`` the view knows, as the page shows them
@@ -388,16 +458,20 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
 
         A count item carries its confirmation: the video's views with its viewings counted
         (``videoViews``: the video's snapshot, its shards in this batch at their new
-        counts). A page item is updated, not replaced: what the roll-up wrote stays.
+        counts). A page item is updated, not replaced: what the roll-up wrote stays (one
+        neither loaded nor written before is put: a rebuild writes every page item new,
+        and the emulator checks an ``Update`` of eight attributes tens of times as slowly).
         """
-        videos = {entity_of(after.key) for _, after in changes if PART_SEPARATOR in after.key}
+        videos = {entity_of(after.key) for _, after in changes if _is_count_key(after.key)}
         # read by ``load`` with the count items (a video without one has none yet)
         loaded: dict[str, Snapshot] | None = getattr(self._loaded, "snapshots", None)
         self._loaded.snapshots = None
+        stored: set[str] = getattr(self._loaded, "stored", None) or set()
+        self._loaded.stored = None
         snapshots = loaded if loaded is not None else self._snapshots(videos)
         batch_counts: dict[str, dict[int, int]] = {}
         for _, after in changes:
-            if PART_SEPARATOR in after.key:
+            if _is_count_key(after.key):
                 shards = batch_counts.setdefault(entity_of(after.key), {})
                 shards[_shard_of_key(after.key)] = after.state.views
         room = _TRANSACTION_LIMIT - 1  # one place for the total's counter
@@ -407,7 +481,7 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
             if len(operations) == room:
                 self._commit(operations, gained)
                 operations, gained = [], 0
-            if PART_SEPARATOR in after.key:
+            if _is_count_key(after.key):
                 video_id = entity_of(after.key)
                 snapshot = snapshots.get(video_id, Snapshot())
                 counts = batch_counts[video_id]
@@ -418,6 +492,11 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
                 put["Item"]["videoViews"] = {"N": str(max(video_views, after.state.views))}
                 operations.append({"Put": put})
                 gained += after.state.views - before.state.views
+            elif PART_SEPARATOR in after.key:  # a rebuilt count
+                operations.append({"Put": self.put_request(before, after)})
+                gained += after.state.views - before.state.views
+            elif before.version < 0 and after.key not in stored:
+                operations.append({"Put": self._new_page_item(before, after)})
             else:
                 operations.append({"Update": self._page_item_update(before, after)})
         if operations:
@@ -431,6 +510,19 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
             return {}
         found = self.batch_get([_snapshot_key(v) for v in wanted], consistent=False)
         return {entity_of(values["pageId"]): _snapshot_of(values) for values in found}
+
+    def _new_page_item(
+        self, before: ViewItem[VideoSummary], after: ViewItem[VideoSummary]
+    ) -> dict[str, Any]:
+        """The ``Put`` of a video's page item not stored yet (a rebuild's, or a video's first
+        message): on the condition that no roll-up made it meanwhile (its figures would be
+        lost: a write that meets one is folded again, the item loaded, and updated)."""
+        put = self.put_request(before, after)
+        put["ConditionExpression"] = (
+            "attribute_not_exists(#version) AND attribute_not_exists(#rolled)"
+        )
+        put["ExpressionAttributeNames"] = {"#version": "version", "#rolled": "rolledViews"}
+        return put
 
     def _page_item_update(
         self, before: ViewItem[VideoSummary], after: ViewItem[VideoSummary]
@@ -506,27 +598,32 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
     def counted(self, video_id: str) -> int:
         """Video ``video_id``'s views as counted now, every viewing applied so far included
         (strongly consistent: its count items summed, with what its page item counted before
-        them) — what the page shows once rolled up."""
-        before, counts = self._counts(video_id)
-        return before + sum(counts)
+        them and its rebuilt count) — what the page shows once rolled up."""
+        before, rebuilt, counts = self._counts(video_id)
+        return before + rebuilt + sum(counts)
 
-    def _counts(self, video_id: str) -> tuple[int, list[int]]:
-        """What the video's page item counted before the count items, and each shard's count."""
+    def _counts(self, video_id: str) -> tuple[int, int, list[int]]:
+        """What the video's page item counted before the count items, its rebuilt count, and
+        each shard's count."""
         keys = [_key(count_key(video_id, shard)) for shard in range(SHARDS)]
         counts = [0] * SHARDS
-        before = 0
+        before = rebuilt = 0
         for values in self.batch_get(
-            [*keys, _key(video_id)], consistent=True, attributes=("views",)
+            [*keys, _key(video_id), _key(rebuilt_key(video_id))],
+            consistent=True,
+            attributes=("views",),
         ):
             if values["pageId"] == PAGE_ID:
                 before = int(values.get("views", 0))
-            else:
+            elif _is_count_key(values["pageId"]):
                 counts[_shard_of_key(values["pageId"])] = int(values.get("views", 0))
-        return before, counts
+            else:
+                rebuilt = int(values.get("views", 0))
+        return before, rebuilt, counts
 
     def _roll_video(self, video_id: str) -> None:
-        before, counts = self._counts(video_id)
-        rolled = sum(counts)
+        before, rebuilt, counts = self._counts(video_id)
+        rolled = rebuilt + sum(counts)
         self._raise(_key(video_id), {"rolledViews": rolled}, also={"videoId": video_id})
         self._raise(
             _snapshot_key(video_id),
