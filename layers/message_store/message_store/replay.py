@@ -178,9 +178,9 @@ class ReplayOptions:
 
     @property
     def write_limit(self) -> int:
-        """Messages folded before the view is written: ``write_every``; with a rate cap, a
-        round's (the rebuild's writes then keep to the rate too)."""
-        return self.round_limit if self.rate is not None else self.write_every
+        """Messages folded before the view is written: ``write_every``; with a rate cap, any
+        (every round is written: the rebuild's writes then keep to the rate too)."""
+        return 1 if self.rate is not None else self.write_every
 
     def read_limit(self, workers: int) -> int:
         """Messages per read: ``batch``, or the share of a round each of ``workers`` reads

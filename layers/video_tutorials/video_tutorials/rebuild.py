@@ -466,7 +466,7 @@ class Rebuilds:
                 client=self.stack.client("dynamodb"),
             )
             categories = aggregator.declaration.categories
-            streams = sum(c.streams for c in admin.categories() if c.name in categories)
+            streams = sum(c.streams for c in admin.categories() if c.category in categories)
             if not 0 < streams <= ESTIMATE_MAX_STREAMS:
                 return None
             total = sum(admin.messages_in(category) for category in categories)

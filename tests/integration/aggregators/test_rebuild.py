@@ -747,3 +747,24 @@ def test_the_deployed_function_rebuilds_a_view(store, tables, home_page_views):
 
     assert (result["status"], result["total"]) == (FINISHED, 3)
     assert home_page_views.home_page().videos_watched == 3
+
+
+def test_the_estimate_of_a_rebuild_is_what_the_admin_streams_view_counts(
+    store, rebuilds, admin_streams_views
+):
+    """What the progress bar's part done and time left come from: the messages of the
+    view's categories, as the admin-streams view counts them (it failed on every call,
+    the rebuild went on without it, until this test)."""
+    from video_tutorials.aggregators.admin_streams import admin_streams_aggregator
+
+    for video in (str(uuid.uuid4()), str(uuid.uuid4())):
+        for _ in range(3):
+            record_viewing(store, video)
+    messages = [
+        message
+        for category in home_page_aggregator.declaration.categories
+        for message in store.read_category(category, None, max_messages=1000)
+    ]
+    admin_streams_aggregator.bind(views=admin_streams_views, store=store).apply(messages)
+
+    assert rebuilds.estimate(home_page_aggregator) == (6, "the admin-streams view")
