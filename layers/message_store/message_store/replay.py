@@ -22,8 +22,8 @@ is folded or written.
 Rounds are **held**: their folded items are written together, with the cursor after them,
 once ``write_every`` messages have been folded (50,000 by default; with a rate cap, every
 round), when every lane is done, or when the replay stops (a deadline). So an item many
-reads feed — a total, a video's count item fed round after round by its viewing stream, a
-video's item fed by its streams in every partition — is written once per ``write_every``
+reads feed — a total, a video's item fed round after round by its viewing streams in
+every partition — is written once per ``write_every``
 messages, rather than once a round or once a lane; a crash loses at most what was held,
 read again from the cursor.
 

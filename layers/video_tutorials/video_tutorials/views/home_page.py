@@ -80,6 +80,9 @@ COUNT_ID = "count"
 ROLLED_ID = "rolled"
 _ROLLED_PART = "rolled"
 _REBUILT_PART = "rebuilt"
+#: a snapshot's copy of its video's rebuilt count's positions
+_REBUILT_POSITIONS = "rebuiltPositions"
+_REBUILT_VIEWS = "rebuiltViews"
 _TRANSACTION_LIMIT = 100
 #: Published videos a home page shows; the next page starts after the last one's id.
 PAGE_SIZE = 24
@@ -133,6 +136,9 @@ class Snapshot:
 
     views: int = 0
     counts: tuple[int, ...] = ()
+    #: the positions of the video's rebuilt count (empty: it has none); ``None`` when the
+    #: snapshot does not say (written before the rebuilt counts)
+    rebuilt: Mapping[str, Any] | None = None
 
     def count(self, shard: int) -> int:
         """Shard ``shard``'s count in this roll-up."""
@@ -230,7 +236,11 @@ def _snapshot_key(video_id: str) -> dict[str, str]:
 
 
 def _snapshot_of(values: Mapping[str, Any]) -> Snapshot:
-    return Snapshot(int(values.get("views", 0)), _decode_counts(str(values.get("counts", ""))))
+    return Snapshot(
+        int(values.get("views", 0)),
+        _decode_counts(str(values.get("counts", ""))),
+        values.get(_REBUILT_POSITIONS),
+    )
 
 
 def _encode_counts(counts: Sequence[int]) -> str:
@@ -351,7 +361,7 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
             if values.get("itemId") == ROLLED_ID
         }
         found = self.items_of(keys, [row for row in rows if row.get("itemId") != ROLLED_ID])
-        return self._with_rebuilt_positions(keys, self._stored(found))
+        return self._with_rebuilt_positions(keys, self._stored(found), self._loaded.snapshots)
 
     def _stored(
         self, found: dict[str, ViewItem[VideoSummary]]
@@ -363,25 +373,38 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
         return found
 
     def _with_rebuilt_positions(
-        self, keys: Sequence[str], found: dict[str, ViewItem[VideoSummary]]
+        self,
+        keys: Sequence[str],
+        found: dict[str, ViewItem[VideoSummary]],
+        snapshots: Mapping[str, Snapshot] | None = None,
     ) -> dict[str, ViewItem[VideoSummary]]:
         """``found``, and each count item among ``keys`` that is not stored yet as its
-        video's rebuilt count leaves it: no viewings, its streams' positions as replayed (a
-        request more, only when a count item is absent: after a rebuild, or a stream's first
-        viewing)."""
+        video's rebuilt count leaves it: no viewings, its streams' positions as replayed.
+
+        The video's snapshot (read with the count items) carries those positions once the
+        roll-up has followed the rebuild; only a video whose snapshot does not say — none
+        yet, just after a rebuild or before a new video's first roll-up — costs a request
+        more, and only when one of its count items is absent."""
         absent = [k for k in keys if k not in found and _is_count_key(k)]
         if not absent:
             return found
-        wanted = [rebuilt_key(video) for video in sorted({entity_of(k) for k in absent})]
-        rebuilt = self.items_of(
-            wanted,
-            self.batch_get([_key(k) for k in wanted], consistent=True, attributes=(POSITIONS,)),
-        )
+        replayed: dict[str, dict[str, int]] = {}
+        unknown: list[str] = []
+        for video in sorted({entity_of(k) for k in absent}):
+            told = (snapshots or {}).get(video, Snapshot()).rebuilt
+            if told is None:
+                unknown.append(rebuilt_key(video))
+            else:
+                replayed[video] = decode_positions(rebuilt_key(video), told)
+        if unknown:
+            rows = self.batch_get(
+                [_key(k) for k in unknown], consistent=True, attributes=(POSITIONS,)
+            )
+            for key, item in self.items_of(unknown, rows).items():
+                replayed[entity_of(key)] = item.positions
         for key in absent:
-            replayed = rebuilt.get(rebuilt_key(entity_of(key)))
-            if replayed is None:
-                continue
-            positions = {s: p for s, p in replayed.positions.items() if count_key_of(s) == key}
+            stored = replayed.get(entity_of(key), {})
+            positions = {s: p for s, p in stored.items() if count_key_of(s) == key}
             if positions:
                 found[key] = ViewItem(key, VideoSummary(), positions)
         return found
@@ -605,13 +628,19 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
     def _counts(self, video_id: str) -> tuple[int, int, list[int]]:
         """What the video's page item counted before the count items, its rebuilt count, and
         each shard's count."""
+        before, rebuilt, counts, _ = self._counts_and_rebuilt(video_id)
+        return before, rebuilt, counts
+
+    def _counts_and_rebuilt(self, video_id: str) -> tuple[int, int, list[int], dict[str, Any]]:
+        """``_counts``, and the stored positions of the video's rebuilt count (empty: none)."""
         keys = [_key(count_key(video_id, shard)) for shard in range(SHARDS)]
         counts = [0] * SHARDS
         before = rebuilt = 0
+        positions: dict[str, Any] = {}
         for values in self.batch_get(
-            [*keys, _key(video_id), _key(rebuilt_key(video_id))],
+            [_key(video_id), _key(rebuilt_key(video_id)), *keys],
             consistent=True,
-            attributes=("views",),
+            attributes=("views", POSITIONS),
         ):
             if values["pageId"] == PAGE_ID:
                 before = int(values.get("views", 0))
@@ -619,10 +648,11 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
                 counts[_shard_of_key(values["pageId"])] = int(values.get("views", 0))
             else:
                 rebuilt = int(values.get("views", 0))
-        return before, rebuilt, counts
+                positions = dict(values.get(POSITIONS) or {})
+        return before, rebuilt, counts, positions
 
     def _roll_video(self, video_id: str) -> None:
-        before, rebuilt, counts = self._counts(video_id)
+        before, rebuilt, counts, positions = self._counts_and_rebuilt(video_id)
         rolled = rebuilt + sum(counts)
         self._raise(_key(video_id), {"rolledViews": rolled}, also={"videoId": video_id})
         self._raise(
@@ -630,11 +660,27 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
             {"views": before + rolled},
             also={"counts": _encode_counts(counts)},
         )
+        # the rebuilt count's positions, copied to the snapshot: a count item the rebuild
+        # left absent finds them there, in the request its batch makes anyway (``load``).
+        # Raised by the rebuilt count's views, or kept when equal (the same messages): a
+        # roll-up that read an older or no rebuilt count, finishing later, changes nothing.
+        self._raise(
+            _snapshot_key(video_id),
+            {_REBUILT_VIEWS: rebuilt},
+            also={_REBUILT_POSITIONS: positions},
+            or_equal=True,
+        )
 
     def _raise(
-        self, key: dict[str, str], raised: dict[str, int], also: dict[str, Any] | None = None
+        self,
+        key: dict[str, str],
+        raised: dict[str, int],
+        also: dict[str, Any] | None = None,
+        *,
+        or_equal: bool = False,
     ) -> None:
-        """Set ``raised`` (one number) and ``also`` on item ``key`` if that raises the number."""
+        """Set ``raised`` (one number) and ``also`` on item ``key`` if that raises the number
+        (``or_equal``: or keeps it)."""
         ((name, value),) = raised.items()
         fields = {name: value, **(also or {})}
         names = {f"#f{n}": field for n, field in enumerate(fields)}
@@ -644,7 +690,9 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
                 TableName=self.table_name,
                 Key=encode_attributes(key),
                 UpdateExpression="SET " + ", ".join(f"#f{n} = :f{n}" for n in range(len(fields))),
-                ConditionExpression="attribute_not_exists(#f0) OR #f0 < :f0",
+                ConditionExpression="attribute_not_exists(#f0) OR #f0 "
+                + ("<=" if or_equal else "<")
+                + " :f0",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=encode_attributes(values),
             )
