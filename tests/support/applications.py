@@ -158,14 +158,20 @@ class FakeHomePageView(AppliedPositions):
         #: what ``views_of`` finds of videos off the page
         self.off_page_views: dict[str, int] = {}
         self.views_asked: list[list[str]] = []
+        #: what only a rebuild applied (its rebuilt counts), by stream; and how often asked
+        self.rebuilt: dict[str, Confirmation] = {}
+        self.rebuilt_asks = 0
 
-    def confirmation(self, stream_name: str) -> Confirmation | None:
+    def confirmation(self, stream_name: str, *, rebuilt: bool = False) -> Confirmation | None:
         self.checks += 1
         for (key, name), position in self.applied.items():
             if name == stream_name:
                 shown = self.get(key)
                 views = self.confirmed_views.get(key, shown.views if shown else 0)
                 return Confirmation(stream_name, position, key, views)
+        if rebuilt:
+            self.rebuilt_asks += 1
+            return self.rebuilt.get(stream_name)
         return None
 
     def views_of(self, video_ids: Sequence[str]) -> dict[str, int]:

@@ -132,8 +132,10 @@ def test_the_home_page_rebuilt_equals_the_live_one(store, home_page, home_page_v
     assert (result.deleted, result.replayed) == (11, {"viewing": 6, "videoPublishing": 0})
     assert result.status == FINISHED
     assert home_page_views.home_page() == live
-    # the count items are the confirmations: a viewing only the rebuild applied is confirmed
-    confirmed = [home_page_views.confirmation(viewing_stream(v)) for v in videos]
+    # a viewing only the rebuild applied is confirmed from its video's rebuilt count (asked
+    # once a viewer's wait is over)
+    assert home_page_views.confirmation(viewing_stream(videos[0])) is None
+    confirmed = [home_page_views.confirmation(viewing_stream(v), rebuilt=True) for v in videos]
     assert [(c.position, c.views) for c in confirmed] == [(0, 1), (1, 2), (2, 3)]
 
 
@@ -294,7 +296,7 @@ def test_after_a_rebuild_the_live_consumer_counts_what_follows_once(
     assert not live.waiting
     assert home_page_views.get(count_key_of(ada)) is None  # nothing new to count
     assert (home_page_views.home_page().videos_watched, home_page_views.get(video).views) == (3, 3)
-    confirmed = home_page_views.confirmation(bob)
+    confirmed = home_page_views.confirmation(bob, rebuilt=True)
     assert (confirmed.position, confirmed.video_id, confirmed.views) == (0, video, 3)
     assert home_page_views.has_applied(video, bob, 0)
     assert not home_page_views.has_applied(video, bob, 1)

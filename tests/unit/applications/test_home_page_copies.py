@@ -158,6 +158,25 @@ def test_a_viewer_waits_for_their_streams_confirmation_not_the_page():
     assert len(view.afters) == 1  # and read the page once
 
 
+def test_a_viewing_only_a_rebuild_applied_is_confirmed_once_the_wait_is_over():
+    """A viewing written while the home-page view was rebuilt is applied by the rebuild,
+    in its video's rebuilt count, not in its stream's count item: the viewer's page asks
+    that once, when its wait for the count item is over, and shows the viewing."""
+    from video_tutorials.views.home_page import Confirmation
+
+    view = a_view(3)
+    view.rebuilt[VIEWING] = Confirmation(VIEWING, 4, VIDEO_ID, 5)
+    app, site, _ = a_home(view)
+
+    response = app.resolve(an_api_request("GET", "/", cookies=written_cookie(site, VIEWING, 4)), {})
+
+    text = page_text(response)
+    assert "on its way" not in text
+    assert "Intro 5 views" in text
+    assert view.checks > 1  # it waited on the count item first
+    assert view.rebuilt_asks == 1
+
+
 def test_the_copies_an_instance_keeps_are_bounded():
     view = a_view(3)
     copies = home.PageCopies(view, 60.0, clock=Clock())

@@ -276,7 +276,10 @@ def create_app(
                 confirmed.append(found)
                 return True
 
-            app.wait_for(applied)
+            if not app.wait_for(applied):  # not applied live: by a rebuild, perhaps
+                found = home_page.confirmation(written.stream_name, rebuilt=True)
+                if found is not None and found.position >= written.position:
+                    confirmed.append(found)
         own = own_viewings.read(request.cookies) if own_viewings else {}
         carried = bool(own)
         for found in confirmed:

@@ -409,9 +409,11 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
                 found[key] = ViewItem(key, VideoSummary(), positions)
         return found
 
-    def confirmation(self, stream_name: str) -> Confirmation | None:
+    def confirmation(self, stream_name: str, *, rebuilt: bool = False) -> Confirmation | None:
         """What the view has applied of ``stream_name`` (strongly consistent; its count
-        item, in a partition of its own), or ``None`` before its first message is applied."""
+        item, in a partition of its own), or ``None`` before its first message is applied.
+        ``rebuilt``: failing that, what a rebuild applied of it (its video's rebuilt count:
+        a request more, so asked once a viewer's wait is over, not on every look)."""
         key = count_key_of(stream_name)
         if key is None:
             return None
@@ -425,7 +427,9 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
                     entity_of(key),
                     int(values.get("videoViews", values.get("views", 0))),
                 )
-        # applied by a rebuild only: its rebuilt count says how far (rare: a request more)
+        if not rebuilt:
+            return None
+        # applied by a rebuild only: its rebuilt count says how far
         video_id = entity_of(key)
         replayed = self._read(rebuilt_key(video_id))
         if replayed is None:
