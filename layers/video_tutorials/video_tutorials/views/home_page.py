@@ -30,8 +30,9 @@ A **rebuild** counts a video's viewings together, in one **rebuilt count** item
 video's streams' last position — 128 shards' positions take a few hundred bytes), not in
 its count items: a replay writes an item a video, not one a viewing shard. Live viewings
 after it are counted in the count items as ever; a count item a rebuild left absent takes
-its stream's position from the rebuilt count when it is first written (``load``), so a
-viewing both replayed and delivered live counts once. A video's views are what its page
+its stream's position from the rebuilt count when it is first loaded (through the video's
+snapshot once rolled up: ``load``), so a viewing both replayed and delivered live counts
+once. A video's views are what its page
 item counted before the count items (``views``), its rebuilt count and its count items.
 
 A video's page item written before the count items keeps the views it counted then
