@@ -30,8 +30,8 @@ A **rebuild** counts a video's viewings together, in one **rebuilt count** item
 video's streams' last position — 128 shards' positions take a few hundred bytes), not in
 its count items: a replay writes an item a video, not one a viewing shard. Live viewings
 after it are counted in the count items as ever; a count item a rebuild left absent takes
-its stream's position from the rebuilt count when it is first loaded (through the video's
-snapshot once rolled up: ``load``), so a viewing both replayed and delivered live counts
+its stream's position from the rebuilt count when it is first loaded (read with the count
+items, in the same request: ``load``), so a viewing both replayed and delivered live counts
 once. A video's views are what its page
 item counted before the count items (``views``), its rebuilt count and its count items.
 
@@ -81,9 +81,6 @@ COUNT_ID = "count"
 ROLLED_ID = "rolled"
 _ROLLED_PART = "rolled"
 _REBUILT_PART = "rebuilt"
-#: a snapshot's copy of its video's rebuilt count's positions
-_REBUILT_POSITIONS = "rebuiltPositions"
-_REBUILT_VIEWS = "rebuiltViews"
 _TRANSACTION_LIMIT = 100
 #: Published videos a home page shows; the next page starts after the last one's id.
 PAGE_SIZE = 24
@@ -137,9 +134,6 @@ class Snapshot:
 
     views: int = 0
     counts: tuple[int, ...] = ()
-    #: the positions of the video's rebuilt count (empty: it has none); ``None`` when the
-    #: snapshot does not say (written before the rebuilt counts)
-    rebuilt: Mapping[str, Any] | None = None
 
     def count(self, shard: int) -> int:
         """Shard ``shard``'s count in this roll-up."""
@@ -237,11 +231,7 @@ def _snapshot_key(video_id: str) -> dict[str, str]:
 
 
 def _snapshot_of(values: Mapping[str, Any]) -> Snapshot:
-    return Snapshot(
-        int(values.get("views", 0)),
-        _decode_counts(str(values.get("counts", ""))),
-        values.get(_REBUILT_POSITIONS),
-    )
+    return Snapshot(int(values.get("views", 0)), _decode_counts(str(values.get("counts", ""))))
 
 
 def _encode_counts(counts: Sequence[int]) -> str:
@@ -346,23 +336,38 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
         return replaying
 
     def load(self, keys: Sequence[str]) -> dict[str, ViewItem[VideoSummary]]:
-        """The stored items among ``keys`` and, in the same request, the snapshots of the
-        videos whose count items they are (strongly consistent): what ``save`` needs for
-        their confirmations, without a request more on the viewer's path."""
+        """The stored items among ``keys`` and, in the same request, the snapshots and the
+        rebuilt counts of the videos whose count items they are (strongly consistent): what
+        ``save`` needs for their confirmations, and where a count item a rebuild left absent
+        starts, without a request more on the viewer's path."""
         videos = sorted({entity_of(k) for k in keys if _is_count_key(k)}) if self.confirms else []
         if not videos:
             self._loaded.snapshots = {}
             return self._with_rebuilt_positions(keys, self._stored(super().load(keys)))
+        rebuilt = [rebuilt_key(video) for video in videos if rebuilt_key(video) not in keys]
         rows = list(
-            self.batch_get([*map(_key, keys), *map(_snapshot_key, videos)], consistent=True)
+            self.batch_get(
+                [*map(_key, keys), *map(_snapshot_key, videos), *map(_key, rebuilt)],
+                consistent=True,
+            )
         )
         self._loaded.snapshots = {
             entity_of(values["pageId"]): _snapshot_of(values)
             for values in rows
             if values.get("itemId") == ROLLED_ID
         }
-        found = self.items_of(keys, [row for row in rows if row.get("itemId") != ROLLED_ID])
-        return self._with_rebuilt_positions(keys, self._stored(found), self._loaded.snapshots)
+        rebuilt_rows = [row for row in rows if row.get("pageId") in rebuilt]
+        replayed = {
+            entity_of(key): item.positions
+            for key, item in self.items_of(rebuilt, rebuilt_rows).items()
+        }
+        found = self.items_of(
+            keys,
+            [row for row in rows if row.get("itemId") != ROLLED_ID and row not in rebuilt_rows],
+        )
+        return self._with_rebuilt_positions(
+            keys, self._stored(found), {video: replayed.get(video, {}) for video in videos}
+        )
 
     def _stored(
         self, found: dict[str, ViewItem[VideoSummary]]
@@ -377,26 +382,21 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
         self,
         keys: Sequence[str],
         found: dict[str, ViewItem[VideoSummary]],
-        snapshots: Mapping[str, Snapshot] | None = None,
+        read: Mapping[str, dict[str, int]] | None = None,
     ) -> dict[str, ViewItem[VideoSummary]]:
         """``found``, and each count item among ``keys`` that is not stored yet as its
-        video's rebuilt count leaves it: no viewings, its streams' positions as replayed.
-
-        The video's snapshot (read with the count items) carries those positions once the
-        roll-up has followed the rebuild; only a video whose snapshot does not say — none
-        yet, just after a rebuild or before a new video's first roll-up — costs a request
-        more, and only when one of its count items is absent."""
+        video's rebuilt count leaves it: no viewings, its streams' positions as replayed
+        (``read``: the rebuilt counts' positions, read with the count items; a video not
+        there costs a request more, only when one of its count items is absent)."""
         absent = [k for k in keys if k not in found and _is_count_key(k)]
         if not absent:
             return found
-        replayed: dict[str, dict[str, int]] = {}
-        unknown: list[str] = []
-        for video in sorted({entity_of(k) for k in absent}):
-            told = (snapshots or {}).get(video, Snapshot()).rebuilt
-            if told is None:
-                unknown.append(rebuilt_key(video))
-            else:
-                replayed[video] = decode_positions(rebuilt_key(video), told)
+        replayed: dict[str, dict[str, int]] = dict(read or {})
+        unknown = [
+            rebuilt_key(video)
+            for video in sorted({entity_of(k) for k in absent})
+            if video not in replayed
+        ]
         if unknown:
             rows = self.batch_get(
                 [_key(k) for k in unknown], consistent=True, attributes=(POSITIONS,)
@@ -633,19 +633,13 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
     def _counts(self, video_id: str) -> tuple[int, int, list[int]]:
         """What the video's page item counted before the count items, its rebuilt count, and
         each shard's count."""
-        before, rebuilt, counts, _ = self._counts_and_rebuilt(video_id)
-        return before, rebuilt, counts
-
-    def _counts_and_rebuilt(self, video_id: str) -> tuple[int, int, list[int], dict[str, Any]]:
-        """``_counts``, and the stored positions of the video's rebuilt count (empty: none)."""
         keys = [_key(count_key(video_id, shard)) for shard in range(SHARDS)]
         counts = [0] * SHARDS
         before = rebuilt = 0
-        positions: dict[str, Any] = {}
         for values in self.batch_get(
             [_key(video_id), _key(rebuilt_key(video_id)), *keys],
             consistent=True,
-            attributes=("views", POSITIONS),
+            attributes=("views",),
         ):
             if values["pageId"] == PAGE_ID:
                 before = int(values.get("views", 0))
@@ -653,11 +647,10 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
                 counts[_shard_of_key(values["pageId"])] = int(values.get("views", 0))
             else:
                 rebuilt = int(values.get("views", 0))
-                positions = dict(values.get(POSITIONS) or {})
-        return before, rebuilt, counts, positions
+        return before, rebuilt, counts
 
     def _roll_video(self, video_id: str) -> None:
-        before, rebuilt, counts, positions = self._counts_and_rebuilt(video_id)
+        before, rebuilt, counts = self._counts(video_id)
         rolled = rebuilt + sum(counts)
         self._raise(_key(video_id), {"rolledViews": rolled}, also={"videoId": video_id})
         self._raise(
@@ -665,27 +658,11 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
             {"views": before + rolled},
             also={"counts": _encode_counts(counts)},
         )
-        # the rebuilt count's positions, copied to the snapshot: a count item the rebuild
-        # left absent finds them there, in the request its batch makes anyway (``load``).
-        # Raised by the rebuilt count's views, or kept when equal (the same messages): a
-        # roll-up that read an older or no rebuilt count, finishing later, changes nothing.
-        self._raise(
-            _snapshot_key(video_id),
-            {_REBUILT_VIEWS: rebuilt},
-            also={_REBUILT_POSITIONS: positions},
-            or_equal=True,
-        )
 
     def _raise(
-        self,
-        key: dict[str, str],
-        raised: dict[str, int],
-        also: dict[str, Any] | None = None,
-        *,
-        or_equal: bool = False,
+        self, key: dict[str, str], raised: dict[str, int], also: dict[str, Any] | None = None
     ) -> None:
-        """Set ``raised`` (one number) and ``also`` on item ``key`` if that raises the number
-        (``or_equal``: or keeps it)."""
+        """Set ``raised`` (one number) and ``also`` on item ``key`` if that raises the number."""
         ((name, value),) = raised.items()
         fields = {name: value, **(also or {})}
         names = {f"#f{n}": field for n, field in enumerate(fields)}
@@ -695,9 +672,7 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
                 TableName=self.table_name,
                 Key=encode_attributes(key),
                 UpdateExpression="SET " + ", ".join(f"#f{n} = :f{n}" for n in range(len(fields))),
-                ConditionExpression="attribute_not_exists(#f0) OR #f0 "
-                + ("<=" if or_equal else "<")
-                + " :f0",
+                ConditionExpression="attribute_not_exists(#f0) OR #f0 < :f0",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=encode_attributes(values),
             )
