@@ -356,15 +356,14 @@ class HomePageViews(DynamoViewRepository[VideoSummary]):
             for values in rows
             if values.get("itemId") == ROLLED_ID
         }
-        rebuilt_rows = [row for row in rows if row.get("pageId") in rebuilt]
+        apart = {*rebuilt, *(_snapshot_key(video)["pageId"] for video in videos)}
         replayed = {
             entity_of(key): item.positions
-            for key, item in self.items_of(rebuilt, rebuilt_rows).items()
+            for key, item in self.items_of(
+                rebuilt, [row for row in rows if row["pageId"] in rebuilt]
+            ).items()
         }
-        found = self.items_of(
-            keys,
-            [row for row in rows if row.get("itemId") != ROLLED_ID and row not in rebuilt_rows],
-        )
+        found = self.items_of(keys, [row for row in rows if row["pageId"] not in apart])
         return self._with_rebuilt_positions(
             keys, self._stored(found), {video: replayed.get(video, {}) for video in videos}
         )
